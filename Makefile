@@ -1,0 +1,49 @@
+# newswire: `make run` and `make test` are all a fresh machine needs (Python 3.11, pip, make, gcc).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PKGS   := -e ./shared -e ./services/ingest -e ./services/enrich -e '.[dev]'
+INBOX  ?= inbox
+RESULTS ?= results
+
+.PHONY: install run test lint typecheck unit integration deploy-check bench schema clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml shared/pyproject.toml services/ingest/pyproject.toml services/enrich/pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt $(PKGS)
+	touch $(STAMP)
+
+run: install
+	$(BIN)/newswire run --inbox $(INBOX) --results $(RESULTS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install lint typecheck
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest -m "not integration and not deploy"
+
+integration: install
+	$(BIN)/pytest -m integration
+
+deploy-check: install
+	$(BIN)/pytest -m deploy
+
+bench: install
+	$(BIN)/python bench/pipeline_bench.py
+
+schema: install
+	$(BIN)/newswire schema --write
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

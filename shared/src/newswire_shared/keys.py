@@ -1,0 +1,63 @@
+"""Names of the Redis keys newswire owns, in one place.
+
+=========================  ======  ======================================================
+key                        type    what
+=========================  ======  ======================================================
+``{p}:job:{id}``           hash    state (queued/done/failed), filename, times, attempts
+``{p}:published:{id}``     string  publication marker: set with the XADD, makes it once
+``{p}:deliveries:{id}``    string  how often a worker started the job (poison-message cap)
+``{p}:results``            stream  one entry per published article (``job_id``, ``result``)
+``{p}:failures``           stream  one entry per failed file (``job_id``, ``failure``)
+``{p}:stats``              hash    counters: queued, done, failed, duplicates
+``{p}:ingest:alive``       string  heartbeat of the watcher loop (expires)
+=========================  ======  ======================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Celery task name of the enrichment job; ingest sends by name, it never imports enrich.
+ENRICH_TASK = "newswire.enrich_article"
+
+#: Consumer group through which ingest follows the results and failures streams.
+INGEST_GROUP = "ingest"
+
+
+@dataclass(frozen=True)
+class RedisKeys:
+    """Key names under one prefix."""
+
+    prefix: str = "newswire"
+
+    def job(self, job_id: str) -> str:
+        """State hash of a job."""
+        return f"{self.prefix}:job:{job_id}"
+
+    def published(self, job_id: str) -> str:
+        """Publication marker of a job."""
+        return f"{self.prefix}:published:{job_id}"
+
+    def deliveries(self, job_id: str) -> str:
+        """Delivery counter of a job."""
+        return f"{self.prefix}:deliveries:{job_id}"
+
+    @property
+    def results(self) -> str:
+        """Stream of published results."""
+        return f"{self.prefix}:results"
+
+    @property
+    def failures(self) -> str:
+        """Stream of failure records."""
+        return f"{self.prefix}:failures"
+
+    @property
+    def stats(self) -> str:
+        """Counters hash."""
+        return f"{self.prefix}:stats"
+
+    @property
+    def ingest_alive(self) -> str:
+        """Heartbeat key of the ingest watcher."""
+        return f"{self.prefix}:ingest:alive"

@@ -1,0 +1,54 @@
+"""The Celery application both services build from the same settings.
+
+JSON only (pickle over a reachable Redis is remote code execution), late acknowledgement,
+prefetch 1, tasks requeued when their worker process dies, and a visibility timeout well above
+the task time limit so Redis does not hand a running job to a second worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue
+
+from newswire_shared.settings import CommonSettings
+
+#: Seconds after which Redis redelivers an unacknowledged message.
+VISIBILITY_TIMEOUT = 3600
+
+
+def celery_config(settings: CommonSettings, *, task_time_limit: int = 600) -> dict[str, Any]:
+    """Return the Celery configuration for `settings`."""
+    if task_time_limit * 2 > VISIBILITY_TIMEOUT:
+        raise ValueError("task_time_limit must stay well below the Redis visibility timeout")
+    url = str(settings.redis_url)
+    return {
+        "broker_url": url,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
+        "task_default_queue": settings.queue,
+        "task_queues": [Queue(settings.queue, routing_key=settings.queue)],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_acks_on_failure_or_timeout": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": task_time_limit,
+        "task_soft_time_limit": max(1, task_time_limit - 30),
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
+        "broker_connection_retry_on_startup": True,
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
+        "worker_send_task_events": False,
+        "enable_utc": True,
+    }
+
+
+def make_celery(settings: CommonSettings, name: str, **config: Any) -> Celery:
+    """Return a Celery app configured for newswire; `config` overrides single options."""
+    app = Celery(name)
+    app.conf.update(celery_config(settings, **config))
+    return app

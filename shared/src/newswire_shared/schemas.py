@@ -1,0 +1,205 @@
+"""The data contract between ingest, the enrichment workers and result consumers.
+
+Messages travel as JSON (never pickle). Field names of :class:`EnrichedArticle` are the ones
+read by the quality scorer: ``source.filename``, ``title``, ``text``, ``entities[].name`` and
+``label``, ``quotes[].text``, ``kind`` and ``speaker.name``.
+
+Bump :data:`SCHEMA_VERSION` on any incompatible change; the exported JSON Schemas in
+``schemas/`` are kept in sync by a test (``newswire schema --write`` regenerates them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from enum import StrEnum
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+#: Length of a job id: the first hex digits of the content's SHA-256.
+JOB_ID_LENGTH = 16
+
+
+def content_sha256(data: bytes) -> str:
+    """Return the hex SHA-256 of raw file bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def job_id_for(sha256: str) -> str:
+    """Return the job id of a file: the same content always gets the same id."""
+    return sha256[:JOB_ID_LENGTH]
+
+
+class MediaType(StrEnum):
+    """The kinds of file the inbox accepts."""
+
+    TEXT = "text/plain"
+    MARKDOWN = "text/markdown"
+    HTML = "text/html"
+    JSON = "application/json"
+
+    @classmethod
+    def from_suffix(cls, suffix: str) -> MediaType | None:
+        """Return the media type of a file name suffix (``.html``), or None if not accepted."""
+        return _SUFFIXES.get(suffix.lower())
+
+
+_SUFFIXES: dict[str, MediaType] = {
+    ".txt": MediaType.TEXT,
+    ".text": MediaType.TEXT,
+    ".md": MediaType.MARKDOWN,
+    ".markdown": MediaType.MARKDOWN,
+    ".html": MediaType.HTML,
+    ".htm": MediaType.HTML,
+    ".json": MediaType.JSON,
+}
+
+#: File name suffixes the inbox accepts.
+ACCEPTED_SUFFIXES = frozenset(_SUFFIXES)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """Where an article came from: the file that was dropped into the inbox."""
+
+    filename: str = Field(description="Name of the file as dropped into the inbox.")
+    size: int = Field(ge=0, description="Size of the file in bytes.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes.")
+    received_at: datetime = Field(description="When ingest saw the file finished (UTC).")
+    media_type: MediaType
+    encoding: str | None = Field(
+        default=None, description="The encoding ingest detected and decoded the bytes from."
+    )
+
+
+class ArticleJob(_Model):
+    """One article to enrich: the message ingest queues for the workers."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    job_id: str = Field(pattern=r"^[0-9a-f]{16}$", description="Content hash: same bytes, same id.")
+    source: Source
+    text: str = Field(description="The file's content decoded to text (sent as UTF-8 JSON).")
+
+
+class Mention(_Model):
+    """One occurrence of an entity in the clean text: ``text[start:end]``."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class Entity(_Model):
+    """One real-world entity of an article, with all its mentions."""
+
+    id: str = Field(description="Entity id unique within the article, e.g. 'E1'.")
+    name: str = Field(description="Canonical name, e.g. 'Xi Jinping' for 'Xi' and 'Xi's'.")
+    label: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, FAC, NORP, ...")
+    mentions: list[Mention] = Field(default_factory=list)
+    count: int = Field(ge=0, description="Number of mentions.")
+    salience: float = Field(default=0.0, ge=0.0, le=1.0, description="Centrality to the article.")
+
+
+class QuoteKind(StrEnum):
+    """How a statement is reported."""
+
+    DIRECT = "direct"
+    MIXED = "mixed"
+    INDIRECT = "indirect"
+
+
+class Speaker(_Model):
+    """Who made a statement: a resolved name, or ``name=None`` when nobody is named."""
+
+    name: str | None = None
+    entity_id: str | None = Field(default=None, description="Id of the entity in `entities`.")
+
+
+class Quote(_Model):
+    """One attributed statement."""
+
+    text: str = Field(description="The quoted or reported words, without quotation marks.")
+    kind: QuoteKind
+    speaker: Speaker = Field(default_factory=Speaker)
+    cue: str | None = Field(default=None, description="The speech verb or phrase, e.g. 'said'.")
+    start: int = Field(ge=0, description="Offset of `text` in the clean text.")
+    end: int = Field(ge=0)
+    rule: str | None = Field(default=None, description="Which extraction rule found it.")
+
+
+class StepTiming(_Model):
+    """How long one pipeline step took."""
+
+    step: str
+    seconds: float = Field(ge=0.0)
+
+
+class PipelineInfo(_Model):
+    """What produced a result, for reproducibility."""
+
+    newswire_version: str
+    spacy_version: str | None = None
+    model: str | None = None
+    model_version: str | None = None
+    timings: list[StepTiming] = Field(default_factory=list)
+    worker: str | None = Field(default=None, description="Host and process that ran the job.")
+
+
+class EnrichedArticle(_Model):
+    """The structured result of one article."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    job_id: str
+    source: Source
+    title: str | None = None
+    text: str = Field(description="Clean body: paragraphs separated by one blank line.")
+    authors: list[str] = Field(default_factory=list)
+    publisher: str | None = None
+    published: str | None = Field(default=None, description="Publication date, ISO 8601.")
+    language: str | None = None
+    url: str | None = None
+    entities: list[Entity] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    pipeline: PipelineInfo
+    enriched_at: datetime
+
+
+class FailureRecord(_Model):
+    """Why a file produced no result: written to the failure stream and beside the file."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    job_id: str | None = Field(default=None, description="None when the file could not be read.")
+    filename: str
+    stage: Literal["ingest", "enrich"]
+    error: str = Field(description="Short machine-readable error class, e.g. 'DecodeError'.")
+    reason: str = Field(description="What went wrong, for a person.")
+    retryable: bool = Field(default=False, description="Would dropping it again help?")
+    attempts: int = Field(default=1, ge=0)
+    failed_at: datetime
+
+
+#: Models whose JSON Schema is exported into the package (``schemas/<name>.schema.json``).
+EXPORTED_MODELS: dict[str, type[BaseModel]] = {
+    "article_job": ArticleJob,
+    "enriched_article": EnrichedArticle,
+    "failure_record": FailureRecord,
+}
+
+
+def json_schema_text(model: type[BaseModel]) -> str:
+    """Return the JSON Schema of `model` as stable, pretty-printed text."""
+    return json.dumps(model.model_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def exported_schema_text(name: str) -> str:
+    """Return the JSON Schema file shipped in the package for `name`."""
+    path = resources.files("newswire_shared") / "schemas" / f"{name}.schema.json"
+    return path.read_text(encoding="utf-8")
