@@ -8,6 +8,7 @@ key                        type    what
 ``{p}:deliveries:{id}``    string  how often a worker started the job (poison-message cap)
 ``{p}:results``            stream  one entry per published article (``job_id``, ``result``)
 ``{p}:failures``           stream  one entry per failed file (``job_id``, ``failure``)
+``{p}:inflight``           set     job ids queued and not yet published or failed
 ``{p}:stats``              hash    counters: queued, done, failed, duplicates
 ``{p}:ingest:alive``       string  heartbeat of the watcher loop (expires)
 =========================  ======  ======================================================
@@ -51,6 +52,11 @@ class RedisKeys:
     def failures(self) -> str:
         """Stream of failure records."""
         return f"{self.prefix}:failures"
+
+    @property
+    def inflight(self) -> str:
+        """Set of job ids queued and not yet finished."""
+        return f"{self.prefix}:inflight"
 
     @property
     def stats(self) -> str:

