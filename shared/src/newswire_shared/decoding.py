@@ -2,10 +2,10 @@
 
 The order matters. A byte-order mark is authoritative; strict UTF-8 is tried next (almost no
 text in another encoding decodes as UTF-8 by accident); UTF-16 without a mark is recognised by
-its NUL bytes; then charset-normalizer guesses, with windows-1252 preferred when it fits about as well
-(news text in a single-byte encoding is nearly always cp1252, and latin-1 labels lie: curly
-quotes live in 0x80-0x9F). Text that decodes
-but is mostly control characters is a binary file, not an article.
+its NUL bytes; then charset-normalizer guesses, with windows-1252 preferred when it fits about
+as well (news text in a single-byte encoding is nearly always cp1252, and latin-1 labels lie:
+curly quotes live in 0x80-0x9F). Text that decodes but is mostly control characters is a
+binary file, not an article.
 """
 
 from __future__ import annotations
@@ -97,6 +97,5 @@ def _reject_binary(text: str) -> None:
     )
     if control > _MAX_CONTROL_SHARE * len(text):
         raise UndecodableFileError(
-            f"looks like a binary file, not text ({control} control characters in "
-            f"{len(text)})"
+            f"looks like a binary file, not text ({control} control characters in {len(text)})"
         )

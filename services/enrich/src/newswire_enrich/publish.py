@@ -77,7 +77,6 @@ class Publisher:
         return bool(added)
 
 
-
 def pretty_json(result: EnrichedArticle) -> str:
     """Return `result` as indented JSON text, as written to the results folder."""
     return result.model_dump_json(indent=2) + "\n"

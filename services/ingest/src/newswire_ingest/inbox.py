@@ -88,7 +88,7 @@ class Inbox:
     def move(self, path: Path, folder: Path) -> Path:
         """Move `path` into `folder` without overwriting anything; return the new path."""
         target = free_name(folder, path.name)
-        os.replace(path, target)
+        path.replace(target)
         return target
 
     def fail(self, path: Path, record: FailureRecord) -> Path:
@@ -106,10 +106,9 @@ def free_name(folder: Path, name: str) -> Path:
     target = folder / name
     if not target.exists():
         return target
-    stem, suffix = os.path.splitext(name)
+    stem, suffix = Path(name).stem, Path(name).suffix
     stem = re.sub(r" \(\d+\)$", "", stem)
     n = 2
     while (folder / f"{stem} ({n}){suffix}").exists():
         n += 1
     return folder / f"{stem} ({n}){suffix}"
-

@@ -26,12 +26,12 @@ from typing import Any, Protocol
 
 import redis
 
-from newswire_shared.errors import RejectedFileError
 from newswire_ingest.inbox import Inbox
-from newswire_shared.jobs import read_job
 from newswire_ingest.settings import IngestSettings
 from newswire_ingest.stability import StabilityTracker
 from newswire_ingest.watch import InboxWatcher
+from newswire_shared.errors import RejectedFileError
+from newswire_shared.jobs import read_job
 from newswire_shared.keys import INGEST_GROUP, RedisKeys
 from newswire_shared.logs import get_logger
 from newswire_shared.schemas import ArticleJob, FailureRecord
@@ -198,7 +198,7 @@ class IngestService:
     def _send(self, job: ArticleJob) -> None:
         try:
             self.enqueue(job)
-        except Exception as exc:  # noqa: BLE001 - broker errors come in many classes
+        except Exception as exc:
             log.warning("enqueue_failed", job_id=job.job_id, error=str(exc))
             self._unsent[job.job_id] = job
             return
@@ -301,4 +301,3 @@ class IngestService:
     def in_flight(self) -> dict[str, list[Path]]:
         """Job ids queued by this process and the files waiting on each."""
         return self._in_flight
-

@@ -41,7 +41,7 @@ class _Collector(FileSystemEventHandler):
                 if path.parent == self._root:
                     with self._lock:
                         self._paths.add(path)
-        except Exception:  # noqa: BLE001 - must never kill the observer thread
+        except Exception:
             log.exception("watch_event_failed")
 
     def drain(self) -> set[Path]:

@@ -1,0 +1,186 @@
+"""What a worker does with one queue message, independent of Celery.
+
+:meth:`JobRunner.run` validates the payload, skips jobs already published (redeliveries),
+fails poison messages whose workers keep dying, runs the pipeline, and publishes the result or
+a failure record. It returns an :class:`Outcome`; the only exception it lets out is
+:class:`Retry`, which asks the caller (the Celery task) to try again later.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import redis
+import structlog
+from celery.exceptions import SoftTimeLimitExceeded
+from pydantic import ValidationError
+
+from newswire_enrich.errors import BadInputError, InvalidJobError, TransientError
+from newswire_enrich.pipeline import Pipeline
+from newswire_enrich.publish import Publisher
+from newswire_shared.keys import RedisKeys
+from newswire_shared.logs import get_logger
+from newswire_shared.schemas import ArticleJob, FailureRecord
+
+log = get_logger(__name__)
+
+OutcomeKind = Literal["published", "duplicate", "failed"]
+_DELIVERY_TTL = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery of a job ended."""
+
+    kind: OutcomeKind
+    job_id: str | None
+
+
+class Retry(Exception):  # noqa: N818 - it is an instruction, not an error
+    """Try the job again after `countdown` seconds."""
+
+    def __init__(self, cause: Exception, countdown: float) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.countdown = countdown
+
+
+def backoff(attempt: int, *, base: float = 2.0, cap: float = 120.0) -> float:
+    """Return a full-jitter exponential backoff delay for retry number `attempt` (0-based)."""
+    return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 - not cryptographic
+
+
+@dataclass
+class JobRunner:
+    """Runs jobs through a pipeline and publishes what comes out."""
+
+    pipeline: Pipeline
+    publisher: Publisher
+    redis: redis.Redis
+    keys: RedisKeys
+    max_retries: int = 5
+    max_deliveries: int = 3
+
+    def run(self, payload: Any, *, retries: int = 0) -> Outcome:
+        """Process one delivery of `payload`; raise :class:`Retry` for transient errors."""
+        started = time.perf_counter()
+        structlog.contextvars.clear_contextvars()
+        try:
+            job = _parse(payload)
+        except InvalidJobError as exc:
+            job_id = payload.get("job_id") if isinstance(payload, dict) else None
+            filename = _filename_of(payload)
+            structlog.contextvars.bind_contextvars(job_id=job_id, filename=filename)
+            return self._fail(job_id, filename, exc, started, retries)
+        structlog.contextvars.bind_contextvars(job_id=job.job_id, filename=job.source.filename)
+        if self.publisher.already_published(job.job_id):
+            log.info("job_finished", outcome="duplicate", seconds=_since(started))
+            return Outcome("duplicate", job.job_id)
+        deaths = self._count_delivery(job.job_id, retries)
+        if deaths >= self.max_deliveries:
+            reason = f"a worker died {deaths} times while processing this file"
+            return self._fail(
+                job.job_id, job.source.filename, _PoisonError(reason), started, retries
+            )
+        try:
+            result = self.pipeline.enrich(job)
+            fresh = self.publisher.publish(result)
+        except BadInputError as exc:
+            return self._fail(job.job_id, job.source.filename, exc, started, retries)
+        except (TransientError, redis.ConnectionError) as exc:
+            if retries >= self.max_retries:
+                return self._fail(job.job_id, job.source.filename, exc, started, retries)
+            delay = backoff(retries)
+            log.warning("job_retry", error=str(exc), retries=retries, countdown=round(delay, 1))
+            raise Retry(exc, delay) from exc
+        except SoftTimeLimitExceeded as exc:
+            return self._fail(
+                job.job_id, job.source.filename, _TooSlowError(), started, retries, exc
+            )
+        except Exception as exc:
+            log.exception("job_crashed")
+            return self._fail(job.job_id, job.source.filename, exc, started, retries)
+        log.info(
+            "job_finished",
+            outcome="published" if fresh else "duplicate",
+            seconds=_since(started),
+            steps={t.step: t.seconds for t in result.pipeline.timings},
+            chars=len(result.text),
+            entities=len(result.entities),
+            quotes=len(result.quotes),
+        )
+        return Outcome("published" if fresh else "duplicate", job.job_id)
+
+    def _count_delivery(self, job_id: str, retries: int) -> int:
+        key = self.keys.deliveries(job_id)
+        pipe = self.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, _DELIVERY_TTL)
+        deliveries = int(pipe.execute()[0])
+        return max(0, deliveries - 1 - retries)
+
+    def _fail(
+        self,
+        job_id: str | None,
+        filename: str,
+        exc: Exception,
+        started: float,
+        retries: int,
+        cause: BaseException | None = None,
+    ) -> Outcome:
+        retryable = not isinstance(exc, BadInputError | _PoisonError)
+        record = FailureRecord(
+            job_id=job_id,
+            filename=filename,
+            stage="enrich",
+            error=type(exc).__name__.removesuffix("Error") or "Error",
+            reason=str(exc) or type(exc).__name__,
+            retryable=retryable,
+            attempts=retries + 1,
+            failed_at=datetime.now(UTC),
+        )
+        if job_id is not None:
+            self.publisher.publish_failure(job_id, record)
+        log.warning(
+            "job_finished",
+            outcome="failed",
+            error=record.error,
+            reason=record.reason,
+            retryable=retryable,
+            seconds=_since(started),
+        )
+        return Outcome("failed", job_id)
+
+
+class _PoisonError(Exception):
+    """The job keeps killing its worker."""
+
+
+class _TooSlowError(TransientError):
+    def __init__(self) -> None:
+        super().__init__("the article took longer than the task time limit")
+
+
+def _parse(payload: Any) -> ArticleJob:
+    try:
+        return ArticleJob.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidJobError(
+            f"not a valid ArticleJob message: {exc.error_count()} errors"
+        ) from exc
+
+
+def _filename_of(payload: Any) -> str:
+    if isinstance(payload, dict):
+        source = payload.get("source")
+        if isinstance(source, dict) and isinstance(source.get("filename"), str):
+            return str(source["filename"])
+    return "(unknown)"
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 4)

@@ -1,0 +1,194 @@
+"""The ``newswire`` command.
+
+::
+
+    newswire run --inbox DIR --results DIR [--workers N]   everything on one machine
+    newswire ingest                                       the ingest service alone
+    newswire worker                                       an enrichment worker alone
+    newswire enrich FILE... --out DIR [--explain]         one-shot, no Redis
+    newswire status [--json]                              queue depth, in flight, done, failed
+    newswire health --heartbeat FILE --max-age S          container probe
+    newswire schema [--write]                             JSON Schemas of the messages
+
+Service commands read their settings from ``NEWSWIRE_*`` variables and ``REDIS_URL``; options
+given here win. The ingest command never imports the enrichment package (no spaCy in its
+image): each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newswire import __version__
+
+_DATA_DIR = Path(".newswire")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="newswire")
+def cli() -> None:
+    """newswire: news articles dropped into a folder become structured, enriched records."""
+
+
+@cli.command()
+@click.option("--inbox", type=click.Path(path_type=Path), default=Path("inbox"), show_default=True)
+@click.option(
+    "--results", type=click.Path(path_type=Path), default=Path("results"), show_default=True
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option(
+    "--data", "data_dir", type=click.Path(path_type=Path), default=_DATA_DIR, show_default=True,
+    help="Private Redis data (used when REDIS_URL is not set).",
+)  # fmt: skip
+@click.option("--polling", is_flag=True, help="Poll the inbox (network filesystems).")
+@click.option("--stable-seconds", type=float, default=None, help="Quiet period of a file.")
+@click.option("--log-level", default="WARNING", show_default=True)
+def run(
+    inbox: Path,
+    results: Path,
+    workers: int,
+    data_dir: Path,
+    polling: bool,
+    stable_seconds: float | None,
+    log_level: str,
+) -> None:
+    """Run the whole pipeline here: Redis, ingest and WORKERS enrichment processes."""
+    from newswire.local import LocalOptions, run_local
+
+    for folder in (inbox, results, data_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("NEWSWIRE_REDIS_URL") or os.environ.get("REDIS_URL")
+    options = LocalOptions(
+        inbox=inbox,
+        results=results,
+        workers=workers,
+        data_dir=data_dir,
+        redis_url=url,
+        polling=polling,
+        stable_seconds=stable_seconds,
+        log_level=log_level,
+    )
+    sys.exit(run_local(options))
+
+
+@cli.command()
+@click.option("--inbox", type=click.Path(path_type=Path), default=None)
+@click.option("--polling/--no-polling", default=None)
+def ingest(inbox: Path | None, polling: bool | None) -> None:
+    """Run the ingest service (one per inbox)."""
+    from newswire_ingest.cli import main
+    from newswire_ingest.settings import IngestSettings
+
+    overrides: dict[str, Any] = {"inbox": inbox, "polling": polling}
+    main(IngestSettings(**{k: v for k, v in overrides.items() if v is not None}))
+
+
+@cli.command()
+@click.option("--results", type=click.Path(path_type=Path), default=None)
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None)
+def worker(results: Path | None, concurrency: int | None) -> None:
+    """Run an enrichment worker (scale these out)."""
+    from newswire_enrich.settings import WorkerSettings
+    from newswire_enrich.worker import run_worker
+
+    overrides: dict[str, Any] = {"results_dir": results, "concurrency": concurrency}
+    run_worker(WorkerSettings(**{k: v for k, v in overrides.items() if v is not None}))
+
+
+@cli.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--model", default=None, help="spaCy model package (default from settings).")
+@click.option("--explain", is_flag=True, help="Print entities and quotes with their rules.")
+def enrich(files: tuple[Path, ...], out_dir: Path, model: str | None, explain: bool) -> None:
+    """Enrich FILES without Redis: one OUT/<name>.json per input."""
+    from newswire_enrich.cli import enrich_files
+    from newswire_enrich.pipeline import Pipeline
+    from newswire_enrich.settings import WorkerSettings
+    from newswire_shared.logs import configure_logging
+
+    settings = WorkerSettings()
+    configure_logging(settings.log_level if explain else "WARNING", settings.log_format)
+    outcomes = enrich_files(
+        list(files), out_dir, Pipeline(model or settings.spacy_model), explain=explain
+    )
+    failed = [o for o in outcomes if o.error]
+    for outcome in failed:
+        click.echo(f"{outcome.path}: {outcome.error}", err=True)
+    click.echo(f"{len(outcomes) - len(failed)} enriched, {len(failed)} failed -> {out_dir}")
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=_DATA_DIR)
+def status(as_json: bool, data_dir: Path) -> None:
+    """Show queue depth, jobs in flight, done and failed."""
+    import redis
+
+    from newswire.local import url_file
+    from newswire.status import read_status
+    from newswire_shared.keys import RedisKeys
+    from newswire_shared.settings import CommonSettings
+
+    settings = CommonSettings()
+    env_url = os.environ.get("NEWSWIRE_REDIS_URL") or os.environ.get("REDIS_URL")
+    local = url_file(data_dir)
+    url = env_url or (local.read_text().strip() if local.exists() else str(settings.redis_url))
+    try:
+        state = read_status(
+            redis.Redis.from_url(url), RedisKeys(settings.key_prefix), settings.queue
+        )
+    except redis.ConnectionError as exc:
+        raise click.ClickException(f"cannot reach Redis at {url}: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(state.as_dict()))
+    else:
+        click.echo(state.line() + f" | ingest {'alive' if state.ingest_alive else 'NOT SEEN'}")
+
+
+@cli.command()
+@click.option("--heartbeat", type=click.Path(path_type=Path), required=True)
+@click.option("--max-age", type=float, default=60.0, show_default=True)
+def health(heartbeat: Path, max_age: float) -> None:
+    """Exit 0 if HEARTBEAT was touched within MAX_AGE seconds (container probes)."""
+    try:
+        age = time.time() - heartbeat.stat().st_mtime
+    except FileNotFoundError:
+        click.echo(f"unhealthy: {heartbeat} does not exist", err=True)
+        sys.exit(1)
+    if age > max_age:
+        click.echo(f"unhealthy: {heartbeat} is {age:.0f}s old (max {max_age:.0f}s)", err=True)
+        sys.exit(1)
+    click.echo(f"healthy: {heartbeat} is {age:.0f}s old")
+
+
+@cli.command()
+@click.option("--write", is_flag=True, help="Rewrite the exported files in the shared package.")
+def schema(write: bool) -> None:
+    """Print (or export) the JSON Schemas of ArticleJob, EnrichedArticle, FailureRecord."""
+    from newswire_shared import schemas
+
+    folder = Path(schemas.__file__).parent / "schemas"
+    for name, model in schemas.EXPORTED_MODELS.items():
+        text = schemas.json_schema_text(model)
+        if write:
+            folder.mkdir(exist_ok=True)
+            (folder / f"{name}.schema.json").write_text(text, encoding="utf-8")
+            click.echo(f"wrote {folder / f'{name}.schema.json'}")
+        else:
+            click.echo(text)
+
+
+def main() -> None:
+    """Entry point of the ``newswire`` script."""
+    cli()
