@@ -12,7 +12,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import redis
 import structlog
@@ -20,16 +20,23 @@ from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import ValidationError
 
 from newswire_enrich.errors import BadInputError, InvalidJobError, TransientError
-from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.publish import Publisher
 from newswire_shared.keys import RedisKeys
 from newswire_shared.logs import get_logger
-from newswire_shared.schemas import ArticleJob, FailureRecord
+from newswire_shared.schemas import ArticleJob, EnrichedArticle, FailureRecord
 
 log = get_logger(__name__)
 
 OutcomeKind = Literal["published", "duplicate", "failed"]
 _DELIVERY_TTL = 7 * 24 * 3600
+
+
+class Enricher(Protocol):
+    """What the runner needs of a pipeline (tests inject simpler ones)."""
+
+    def enrich(self, job: ArticleJob) -> EnrichedArticle:
+        """Return the enriched article of `job`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ def backoff(attempt: int, *, base: float = 2.0, cap: float = 120.0) -> float:
 class JobRunner:
     """Runs jobs through a pipeline and publishes what comes out."""
 
-    pipeline: Pipeline
+    pipeline: Enricher
     publisher: Publisher
     redis: redis.Redis
     keys: RedisKeys

@@ -1,0 +1,170 @@
+"""The ingest loop against a real Redis, with an injected enqueue and a manual clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+
+from newswire.redis_server import RedisServer
+from newswire_ingest.service import IngestService
+from newswire_ingest.settings import IngestSettings
+from newswire_shared.jobs import read_job
+from newswire_shared.keys import RedisKeys
+from newswire_shared.schemas import ArticleJob, FailureRecord
+
+KEYS = RedisKeys("newswire")
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sent() -> list[ArticleJob]:
+    """Jobs the service enqueued."""
+    return []
+
+
+@pytest.fixture
+def service(
+    tmp_path: Path, redis_client: redis.Redis, redis_server: RedisServer, sent: list[ArticleJob]
+) -> IngestService:
+    """An ingest service on tmp_path/inbox whose enqueue appends to `sent`."""
+    settings = IngestSettings(
+        inbox=tmp_path / "inbox", stable_seconds=1.0, tick_seconds=0.01,
+        heartbeat_file=tmp_path / "beat", redis_url=redis_server.url,
+    )  # fmt: skip
+    svc = IngestService(settings=settings, redis=redis_client, enqueue=sent.append, clock=Clock())
+    svc.startup()
+    return svc
+
+
+def _advance(service: IngestService, seconds: float) -> None:
+    service.clock.now += seconds  # type: ignore[attr-defined]
+    service.tick()
+
+
+def _publish(client: redis.Redis, job: ArticleJob) -> None:
+    client.set(KEYS.published(job.job_id), "1")
+    client.xadd(KEYS.results, {"job_id": job.job_id, "result": "{}"})
+
+
+def test_file_is_claimed_only_when_stable(service: IngestService, sent: list[ArticleJob]) -> None:
+    """A new file waits for the quiet period, then moves to processing/ and is queued once."""
+    path = service.inbox.root / "a.txt"
+    path.write_text("Some article.", encoding="utf-8")
+    _advance(service, 0)
+    assert sent == []
+    _advance(service, 1.5)
+    assert [j.source.filename for j in sent] == ["a.txt"]
+    assert (service.inbox.processing / "a.txt").exists()
+    _advance(service, 5)
+    assert len(sent) == 1
+
+
+def test_result_moves_file_to_done(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """A results-stream entry for the job settles its file into done/."""
+    (service.inbox.root / "a.txt").write_text("Some article.", encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+    _publish(redis_client, sent[0])
+    _advance(service, 0.1)
+    assert (service.inbox.done / "a.txt").exists()
+    assert service.in_flight == {}
+
+
+def test_failure_moves_file_to_failed_with_record(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """A failure-stream entry settles the file into failed/ with the worker's reason."""
+    (service.inbox.root / "a.json").write_text('{"x": 1}', encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+    record = FailureRecord(
+        job_id=sent[0].job_id, filename="a.json", stage="enrich", error="UnsupportedJSON",
+        reason="no article text", failed_at=datetime.now(UTC),
+    )  # fmt: skip
+    redis_client.xadd(KEYS.failures, {"job_id": sent[0].job_id, "failure": record.model_dump_json()})
+    _advance(service, 0.1)
+    saved = json.loads((service.inbox.failed / "a.json.error.json").read_text(encoding="utf-8"))
+    assert saved["reason"] == "no article text"
+
+
+def test_duplicate_content_waits_and_settles_with_first(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """Two files with the same bytes make one job; both reach done/ with its result."""
+    for name in ("a.txt", "b.txt"):
+        (service.inbox.root / name).write_text("Same words.", encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+    assert len(sent) == 1
+    _publish(redis_client, sent[0])
+    _advance(service, 0.1)
+    assert sorted(p.name for p in service.inbox.done.iterdir()) == ["a.txt", "b.txt"]
+    (service.inbox.root / "c.txt").write_text("Same words.", encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+    assert len(sent) == 1
+    assert (service.inbox.done / "c.txt").exists()
+    assert redis_client.hget(KEYS.stats, "duplicates") == b"2"
+
+
+def test_rejected_files_fail_at_once(service: IngestService, sent: list[ArticleJob]) -> None:
+    """Empty and oversized files never become jobs; each gets its reason."""
+    (service.inbox.root / "empty.md").write_bytes(b"  \n")
+    (service.inbox.root / "big.txt").write_bytes(b"x" * (service.settings.max_file_bytes + 1))
+    _advance(service, 0)
+    _advance(service, 2)
+    assert sent == []
+    empty = json.loads((service.inbox.failed / "empty.md.error.json").read_text())
+    big = json.loads((service.inbox.failed / "big.txt.error.json").read_text())
+    assert empty["reason"] == "the file is empty"
+    assert "over the limit" in big["reason"]
+
+
+def test_enqueue_failure_is_retried(
+    tmp_path: Path, redis_client: redis.Redis, service: IngestService
+) -> None:
+    """When the broker refuses a job, the file stays claimed and the job is sent later."""
+    attempts: list[str] = []
+
+    def flaky(job: ArticleJob) -> None:
+        attempts.append(job.job_id)
+        if len(attempts) == 1:
+            raise ConnectionError("broker away")
+
+    service.enqueue = flaky
+    (service.inbox.root / "a.txt").write_text("Words.", encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+    _advance(service, 0.1)
+    assert len(attempts) == 2
+    assert (service.inbox.processing / "a.txt").exists()
+
+
+def test_startup_requeues_processing_and_settles_published(
+    tmp_path: Path, redis_client: redis.Redis, service: IngestService, sent: list[ArticleJob]
+) -> None:
+    """After a restart, files in processing/ are queued again unless already published."""
+    (service.inbox.processing / "left.txt").write_text("Left behind.", encoding="utf-8")
+    (service.inbox.processing / "finished.txt").write_text("Already done.", encoding="utf-8")
+    job = read_job(service.inbox.processing / "finished.txt", max_bytes=1000)
+    redis_client.set(KEYS.published(job.job_id), "1")
+    restarted = IngestService(settings=service.settings, redis=redis_client, enqueue=sent.append)
+    restarted.startup()
+    assert [j.source.filename for j in sent] == ["left.txt"]
+    assert (service.inbox.done / "finished.txt").exists()
+    assert list(restarted.in_flight) == [sent[0].job_id]
