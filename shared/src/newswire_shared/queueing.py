@@ -40,6 +40,7 @@ def celery_config(settings: CommonSettings, *, task_time_limit: int = 600) -> di
         "task_soft_time_limit": max(1, task_time_limit - 30),
         "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
         "broker_connection_retry_on_startup": True,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
         "worker_hijack_root_logger": False,
         "worker_redirect_stdouts": False,
         "worker_send_task_events": False,

@@ -99,6 +99,7 @@ def worker_argv(settings: WorkerSettings) -> list[str]:
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
+        "--quiet",
     ]
 
 
