@@ -112,19 +112,24 @@ def _progress(
     client = redis.Redis.from_url(url)
     keys = RedisKeys(settings.key_prefix)
     last = ""
+
+    def current() -> str:
+        try:
+            return read_status(client, keys, settings.queue).line()
+        except redis.RedisError:
+            return last
+
     while not stopped():
         for child in children:
             if child.poll() is not None:
                 _say(out, f"newswire: a service exited with status {child.returncode}; stopping")
                 return
-        try:
-            line = read_status(client, keys, settings.queue).line()
-        except redis.RedisError:
-            line = last
+        line = current()
         if line != last:
             _say(out, f"newswire: {line}")
             last = line
         time.sleep(0.5)
+    _say(out, f"newswire: stopping; {current()}")
 
 
 def _terminate(children: list[subprocess.Popen[bytes]]) -> None:

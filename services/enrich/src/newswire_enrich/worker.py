@@ -90,6 +90,7 @@ def create_app(settings: WorkerSettings) -> Celery:
 def worker_argv(settings: WorkerSettings) -> list[str]:
     """Return the ``celery worker`` arguments for `settings`."""
     return [
+        "--quiet",
         "worker",
         f"--loglevel={settings.log_level}",
         f"--concurrency={settings.concurrency}",
@@ -99,7 +100,6 @@ def worker_argv(settings: WorkerSettings) -> list[str]:
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
-        "--quiet",
     ]
 
 

@@ -1,0 +1,652 @@
+"""End-to-end throughput, latency and memory of the newswire pipeline, against bare spaCy.
+
+Runs the real services on this machine: a private Redis, the ingest service and one enrichment
+worker (Celery prefork pool of ``--workers`` processes). Drops ``--articles`` unique copies of
+the corpus articles into the inbox at once, waits for every result, and reports articles/s,
+drop-to-result latency, per-step times, the worker's peak memory and failures. Then runs
+``nlp.pipe(texts, n_process=--workers)`` over the same cleaned texts with the same model as a
+baseline and prints the ratio. See ``bench/README.md`` for how to read the numbers::
+
+    .venv/bin/python bench/pipeline_bench.py --articles 60
+    .venv/bin/python bench/pipeline_bench.py --json > bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+import psutil
+
+from newswire.redis_server import RedisServer
+from newswire_enrich.clean import clean_article
+from newswire_enrich.errors import BadInputError
+from newswire_enrich.pipeline import Pipeline
+from newswire_enrich.settings import DEFAULT_MODEL
+from newswire_shared.errors import RejectedFileError
+from newswire_shared.jobs import job_from_bytes
+from newswire_shared.logs import configure_logging
+from newswire_shared.schemas import MediaType, content_sha256, job_id_for
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+CORPUS_SUFFIXES = frozenset({".txt", ".html", ".json", ".md"})
+STEPS = ("clean", "nlp", "entities", "quotes")
+
+#: Ingest settings of the run; both are part of the measured latency.
+STABLE_SECONDS = 0.2
+TICK_SECONDS = 0.1
+#: Memory of the worker process tree is sampled this often.
+SAMPLE_SECONDS = 0.2
+READY_TIMEOUT = 300.0
+MIB = 1024 * 1024
+
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not run to the end."""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class BenchInput:
+    """One file to drop into the inbox."""
+
+    name: str
+    data: bytes
+    media_type: MediaType
+    job_id: str
+    origin: str
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    """Return the article files of `corpus`: its ``*/articles`` folders, else the folder itself."""
+    folders = sorted(p for p in corpus.glob("*/articles") if p.is_dir()) or [corpus]
+    files = sorted(
+        path
+        for folder in folders
+        for path in folder.iterdir()
+        if path.is_file() and path.suffix.lower() in CORPUS_SUFFIXES
+    )
+    if not files:
+        raise BenchError(f"no .txt/.html/.json/.md articles found under {corpus}")
+    return files
+
+
+def unique_marker(index: int, media_type: MediaType, data: bytes) -> bytes:
+    """Return a harmless trailer that makes copy `index` of a file unique.
+
+    HTML gets a trailing comment; text, Markdown and JSON a final line of spaces and tabs
+    (the binary digits of the index), which cleaning drops and JSON parsers ignore.
+    """
+    if media_type is MediaType.HTML:
+        marker = f"\n\n<!-- bench {index} -->\n"
+    else:
+        marker = "\n" + "".join(" \t"[bit == "1"] for bit in format(index + 1, "b")) + "\n"
+    encoding = _UTF16_BOMS.get(data[:2], "utf-8")
+    return marker.encode(encoding)
+
+
+def build_inputs(files: list[Path], count: int, seed: int) -> list[BenchInput]:
+    """Return `count` unique inputs cycling through `files` in a fixed shuffled order."""
+    order = list(files)
+    random.Random(seed).shuffle(order)
+    inputs: list[BenchInput] = []
+    for index in range(count):
+        source = order[index % len(order)]
+        media_type = MediaType.from_suffix(source.suffix)
+        assert media_type is not None
+        raw = source.read_bytes()
+        data = raw + unique_marker(index, media_type, raw)
+        inputs.append(
+            BenchInput(
+                name=f"bench{index:05d}-{source.name}",
+                data=data,
+                media_type=media_type,
+                job_id=job_id_for(content_sha256(data)),
+                origin=f"{source.parent.parent.name}/{source.name}",
+            )
+        )
+    if len({i.job_id for i in inputs}) != len(inputs):
+        raise BenchError("generated inputs are not unique; ingest would deduplicate them")
+    return inputs
+
+
+# --------------------------------------------------------------------------- processes
+
+
+class Services:
+    """The ingest service and one enrichment worker, as child processes in their own sessions."""
+
+    def __init__(self, work: Path, redis_url: str, args: argparse.Namespace) -> None:
+        self.work = work
+        self.inbox = work / "inbox"
+        self.results = work / "results"
+        self.ready_file = work / "worker.ready"
+        self.redis_url = redis_url
+        self.args = args
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def env(self) -> dict[str, str]:
+        """Environment of a service process, as a container would get it."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+        env.update(
+            {
+                "REDIS_URL": self.redis_url,
+                "NEWSWIRE_INBOX": str(self.inbox),
+                "NEWSWIRE_RESULTS_DIR": str(self.results),
+                "NEWSWIRE_CONCURRENCY": str(self.args.workers),
+                "NEWSWIRE_SPACY_MODEL": self.args.model,
+                "NEWSWIRE_STABLE_SECONDS": str(STABLE_SECONDS),
+                "NEWSWIRE_TICK_SECONDS": str(TICK_SECONDS),
+                "NEWSWIRE_LOG_LEVEL": self.args.log_level,
+                "NEWSWIRE_LOG_FORMAT": "json",
+                "NEWSWIRE_HEARTBEAT_FILE": str(self.work / "heartbeat"),
+                "NEWSWIRE_READY_FILE": str(self.ready_file),
+            }
+        )
+        return env
+
+    def start(self, name: str, module: str) -> subprocess.Popen[bytes]:
+        """Start ``python -m module`` as service `name`, logging to ``<work>/<name>.log``."""
+        with (self.work / f"{name}.log").open("ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", module],
+                env=self.env(),
+                stdout=log,
+                stderr=log,
+                # Own session: a terminal's Ctrl-C reaches the bench only; it stops us in order.
+                start_new_session=True,
+            )
+        self.procs[name] = proc
+        return proc
+
+    def check_alive(self) -> None:
+        """Raise if a service has exited."""
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise BenchError(
+                    f"{name} exited with status {proc.returncode}:\n{self.log_tail(name)}"
+                )
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
+        """Wait for the worker's ready file; return the seconds it took."""
+        started = time.monotonic()
+        while not self.ready_file.exists():
+            self.check_alive()
+            if time.monotonic() - started > timeout:
+                raise BenchError(
+                    f"worker not ready after {timeout:.0f}s:\n{self.log_tail('worker')}"
+                )
+            time.sleep(0.1)
+        return time.monotonic() - started
+
+    def log_tail(self, name: str, chars: int = 2000) -> str:
+        """The end of service `name`'s log."""
+        path = self.work / f"{name}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+    def stop_all(self) -> None:
+        """Stop the worker, then ingest (SIGTERM, then SIGKILL); no process is left behind."""
+        for name in ("worker", "ingest"):
+            proc = self.procs.pop(name, None)
+            if proc is not None:
+                _stop_tree(proc)
+
+
+def _stop_tree(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    try:
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    _, alive = psutil.wait_procs(descendants, timeout=5)
+    for child in alive:
+        with suppress(psutil.Error):
+            child.kill()
+
+
+class MemorySampler:
+    """Samples the RSS of a process and its descendants every `interval` seconds."""
+
+    def __init__(self, pid: int, interval: float = SAMPLE_SECONDS) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_tree = 0
+        self.peak_main = 0
+        self.peak_children: dict[int, int] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def start(self) -> MemorySampler:
+        """Start sampling in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop sampling (takes one last sample)."""
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.sample()
+            if self._stop.wait(self.interval):
+                return
+
+    def sample(self) -> None:
+        """Take one sample."""
+        try:
+            root = psutil.Process(self.pid)
+            children = root.children(recursive=True)
+            main = root.memory_info().rss
+        except psutil.Error:
+            return
+        total = main
+        for child in children:
+            try:
+                rss = child.memory_info().rss
+            except psutil.Error:
+                continue
+            total += rss
+            self.peak_children[child.pid] = max(self.peak_children.get(child.pid, 0), rss)
+        self.peak_main = max(self.peak_main, main)
+        self.peak_tree = max(self.peak_tree, total)
+        self.samples += 1
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt so that ``finally`` blocks stop the services."""
+
+    def _raise(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class PipelineRun:
+    """What the end-to-end run observed."""
+
+    drop_times: dict[str, float]
+    result_times: dict[str, float]
+    results: dict[str, dict[str, Any]]
+    failed: int
+    ready_seconds: float
+    memory: MemorySampler
+
+
+def run_pipeline(args: argparse.Namespace, inputs: list[BenchInput], work: Path) -> PipelineRun:
+    """Start Redis, ingest and one worker; drop every input; wait for every outcome."""
+    staging = work / "staging"
+    staging.mkdir()
+    for item in inputs:
+        (staging / item.name).write_bytes(item.data)
+    server = RedisServer(work / "redis")
+    services: Services | None = None
+    sampler: MemorySampler | None = None
+    try:
+        server.start()
+        services = Services(work, server.url, args)
+        services.inbox.mkdir()
+        services.start("ingest", "newswire_ingest")
+        worker = services.start("worker", "newswire_enrich")
+        sampler = MemorySampler(worker.pid).start()
+        say(f"waiting for the worker ({args.workers} pool processes, model {args.model}) ...")
+        ready_seconds = services.wait_ready()
+        say(f"worker ready after {ready_seconds:.1f}s; dropping {len(inputs)} files")
+        drop_times: dict[str, float] = {}
+        for item in inputs:
+            (staging / item.name).rename(services.inbox / item.name)
+            drop_times[item.job_id] = time.time()
+        result_times, failed = wait_for_outcomes(services, set(drop_times), args.timeout)
+        sampler.stop()
+        results = {
+            job_id: json.loads((services.results / f"{job_id}.json").read_text(encoding="utf-8"))
+            for job_id in result_times
+        }
+        return PipelineRun(drop_times, result_times, results, failed, ready_seconds, sampler)
+    finally:
+        if sampler is not None:
+            sampler.stop()
+        if services is not None:
+            services.stop_all()
+        server.stop()
+
+
+def wait_for_outcomes(
+    services: Services, pending: set[str], timeout: float
+) -> tuple[dict[str, float], int]:
+    """Wait until every job has a result file or its file is in failed/; return mtimes, fails."""
+    total = len(pending)
+    done: dict[str, float] = {}
+    failed = 0
+    started = last_report = time.monotonic()
+    while True:
+        if services.results.is_dir():
+            with os.scandir(services.results) as entries:
+                for entry in entries:
+                    job_id = entry.name.removesuffix(".json")
+                    if job_id in pending and entry.name.endswith(".json"):
+                        done[job_id] = entry.stat().st_mtime
+                        pending.discard(job_id)
+        failed = count_failed(services.inbox / "failed")
+        if len(done) + failed >= total:
+            return done, failed
+        services.check_alive()
+        now = time.monotonic()
+        if now - started > timeout:
+            raise BenchError(f"timed out after {timeout:.0f}s: {len(done)}/{total} results")
+        if now - last_report >= 10:
+            say(f"  {len(done)}/{total} results, {failed} failed, {now - started:.0f}s")
+            last_report = now
+        time.sleep(0.2)
+
+
+def count_failed(folder: Path) -> int:
+    """Return the number of input files in ``inbox/failed`` (error records not counted)."""
+    if not folder.is_dir():
+        return 0
+    return sum(1 for p in folder.iterdir() if p.is_file() and not p.name.endswith(".error.json"))
+
+
+@dataclass
+class BaselineRun:
+    """Bare ``nlp.pipe`` over the cleaned texts."""
+
+    articles: int
+    words: int
+    seconds: float
+    skipped: int
+    batch_size: int
+    n_process: int
+
+
+def run_baseline(args: argparse.Namespace, inputs: list[BenchInput]) -> BaselineRun:
+    """Clean the inputs (not timed), then time ``nlp.pipe`` over the clean texts."""
+    texts: list[str] = []
+    skipped = 0
+    for item in inputs:
+        try:
+            job = job_from_bytes(item.data, item.name, item.media_type)
+            texts.append(clean_article(job.text, item.media_type, item.name).text)
+        except (RejectedFileError, BadInputError):
+            skipped += 1
+    if not texts:
+        raise BenchError("no input survived cleaning; nothing to run the baseline on")
+    nlp = Pipeline(args.model).nlp
+    nlp(texts[0])  # warm-up, as the workers are warm when the files arrive
+    started = time.perf_counter()
+    articles = sum(1 for _ in nlp.pipe(texts, n_process=args.workers, batch_size=args.batch_size))
+    seconds = time.perf_counter() - started
+    return BaselineRun(
+        articles=articles,
+        words=sum(len(text.split()) for text in texts),
+        seconds=seconds,
+        skipped=skipped,
+        batch_size=args.batch_size,
+        n_process=args.workers,
+    )
+
+
+# --------------------------------------------------------------------------- report
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Return the `pct` percentile of `values` (linear interpolation)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def summarize(
+    args: argparse.Namespace,
+    inputs: list[BenchInput],
+    corpus_size: int,
+    run: PipelineRun,
+    baseline: BaselineRun | None,
+) -> dict[str, Any]:
+    """Return the report as a JSON-able dict."""
+    latencies = [run.result_times[j] - run.drop_times[j] for j in run.result_times]
+    first_drop = min(run.drop_times.values())
+    last_result = max(run.result_times.values(), default=first_drop)
+    wall = last_result - first_drop
+    ok = len(run.result_times)
+    words = sum(len(str(r.get("text", "")).split()) for r in run.results.values())
+    steps: dict[str, list[float]] = {}
+    for result in run.results.values():
+        for timing in result.get("pipeline", {}).get("timings", []):
+            steps.setdefault(str(timing["step"]), []).append(float(timing["seconds"]))
+    step_ms = {step: 1000 * _mean(values) for step, values in steps.items()}
+    nlp_ms = step_ms.get("nlp", 0.0) or float("nan")
+    extract_ms = step_ms.get("entities", 0.0) + step_ms.get("quotes", 0.0)
+    pipeline_rate = ok / wall if wall > 0 else float("nan")
+    report: dict[str, Any] = {
+        "config": {
+            "articles": len(inputs),
+            "corpus_files": corpus_size,
+            "workers": args.workers,
+            "model": args.model,
+            "cpus": os.cpu_count(),
+            "stable_seconds": STABLE_SECONDS,
+            "tick_seconds": TICK_SECONDS,
+            "worker_ready_seconds": round(run.ready_seconds, 2),
+        },
+        "pipeline": {
+            "results": ok,
+            "failed": run.failed,
+            "wall_seconds": round(wall, 3),
+            "articles_per_second": round(pipeline_rate, 3),
+            "words_per_second": round(words / wall, 1) if wall > 0 else None,
+            "latency_seconds": {
+                "p50": round(percentile(latencies, 50), 3),
+                "p95": round(percentile(latencies, 95), 3),
+                "max": round(max(latencies, default=float("nan")), 3),
+                "mean": round(_mean(latencies), 3),
+            },
+            "step_mean_ms": {step: round(ms, 2) for step, ms in step_ms.items()},
+            "entities_quotes_pct_of_nlp": round(100 * extract_ms / nlp_ms, 1) if ok else None,
+        },
+        "memory": {
+            "peak_tree_rss_mib": round(run.memory.peak_tree / MIB, 1),
+            "peak_main_rss_mib": round(run.memory.peak_main / MIB, 1),
+            "peak_pool_rss_mib": {
+                str(pid): round(rss / MIB, 1)
+                for pid, rss in sorted(run.memory.peak_children.items())
+            },
+            "samples": run.memory.samples,
+            "interval_seconds": SAMPLE_SECONDS,
+        },
+    }
+    if baseline is not None:
+        base_rate = baseline.articles / baseline.seconds
+        report["baseline"] = {
+            "articles": baseline.articles,
+            "skipped_by_cleaning": baseline.skipped,
+            "n_process": baseline.n_process,
+            "batch_size": baseline.batch_size,
+            "seconds": round(baseline.seconds, 3),
+            "articles_per_second": round(base_rate, 3),
+            "words_per_second": round(baseline.words / baseline.seconds, 1),
+        }
+        report["ratio_pipeline_over_baseline"] = round(pipeline_rate / base_rate, 3)
+    return report
+
+
+def render_table(report: dict[str, Any]) -> str:
+    """Return the report as a compact text table."""
+    cfg, pipe, mem = report["config"], report["pipeline"], report["memory"]
+    lat, steps = pipe["latency_seconds"], pipe["step_mean_ms"]
+    pools = ", ".join(f"{mib:.0f}" for mib in mem["peak_pool_rss_mib"].values()) or "-"
+    order = [s for s in STEPS if s in steps] + [s for s in steps if s not in STEPS]
+    step_text = "  ".join(f"{step} {steps[step]:.1f}" for step in order)
+    rows = [
+        (
+            "setup",
+            f"{cfg['articles']} articles from {cfg['corpus_files']} corpus files; 1 worker, "
+            f"prefork pool of {cfg['workers']}; {cfg['cpus']} CPUs; model {cfg['model']}",
+        ),
+        (
+            "ingest",
+            f"NEWSWIRE_STABLE_SECONDS={cfg['stable_seconds']} "
+            f"NEWSWIRE_TICK_SECONDS={cfg['tick_seconds']} (both count in the latency)",
+        ),
+        (
+            "pipeline",
+            f"{pipe['articles_per_second']:.2f} articles/s  {pipe['words_per_second']:.0f} words/s"
+            f"  ({pipe['results']} results, {pipe['failed']} failed, {pipe['wall_seconds']:.1f}s"
+            " first drop -> last result)",
+        ),
+        (
+            "latency",
+            f"drop -> result file  p50 {lat['p50']:.2f}s  p95 {lat['p95']:.2f}s  "
+            f"max {lat['max']:.2f}s  (mean {lat['mean']:.2f}s)",
+        ),
+        ("steps", f"mean ms per article  {step_text}"),
+        ("", f"entities+quotes = {pipe['entities_quotes_pct_of_nlp']:.1f}% of the nlp step"),
+        (
+            "memory",
+            f"peak RSS of the worker tree {mem['peak_tree_rss_mib']:.0f} MiB  "
+            f"(main {mem['peak_main_rss_mib']:.0f} MiB; pool processes {pools} MiB)",
+        ),
+    ]
+    base = report.get("baseline")
+    if base is not None:
+        rows.append(
+            (
+                "baseline",
+                f"nlp.pipe(n_process={base['n_process']}, batch_size={base['batch_size']})  "
+                f"{base['articles_per_second']:.2f} articles/s  "
+                f"{base['words_per_second']:.0f} words/s  ({base['articles']} texts, "
+                f"{base['seconds']:.1f}s)",
+            )
+        )
+        rows.append(
+            ("ratio", f"pipeline / baseline = {report['ratio_pipeline_over_baseline']:.2f}")
+        )
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label:<{width}}  {text}" for label, text in rows)
+
+
+def say(text: str, out: TextIO = sys.stderr) -> None:
+    """Print a progress line."""
+    print(text, file=out, flush=True)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line."""
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--articles", type=_positive, default=300, help="files to drop (300)")
+    ap.add_argument("--workers", type=_positive, default=2, help="pool processes (2)")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="corpus folder with */articles sub-folders, or a folder of articles "
+        "(default: ../shared/corpus from the repository root)",
+    )
+    ap.add_argument("--model", default=DEFAULT_MODEL, help=f"spaCy model ({DEFAULT_MODEL})")
+    ap.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    ap.add_argument("--batch-size", type=_positive, default=16, help="nlp.pipe batch size (16)")
+    ap.add_argument("--seed", type=int, default=0, help="order in which corpus files cycle (0)")
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait (1800)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the nlp.pipe baseline")
+    ap.add_argument("--log-level", default="INFO", help="services' log level (INFO)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder and logs")
+    return ap.parse_args(argv)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; return the exit status."""
+    args = parse_args(argv)
+    configure_logging("WARNING", "console")
+    files = corpus_files(args.corpus)
+    inputs = build_inputs(files, args.articles, args.seed)
+    work = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
+    try:
+        with sigterm_as_interrupt():
+            return _run(args, inputs, len(files), work)
+    except KeyboardInterrupt:
+        say("interrupted; services stopped")
+        return 130
+    except BenchError as exc:
+        say(f"bench failed: {exc}")
+        return 1
+    finally:
+        if args.keep:
+            say(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, inputs: list[BenchInput], corpus_size: int, work: Path) -> int:
+    run = run_pipeline(args, inputs, work)
+    baseline = None
+    if not args.no_baseline:
+        say(f"baseline: nlp.pipe over {len(inputs)} cleaned texts ...")
+        baseline = run_baseline(args, inputs)
+    report = summarize(args, inputs, corpus_size, run, baseline)
+    table = render_table(report)
+    if args.json:
+        say(table)
+        print(json.dumps(report, indent=2))
+    else:
+        print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

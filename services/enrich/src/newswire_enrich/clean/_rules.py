@@ -1,0 +1,230 @@
+"""Line rules for the page residue found around news articles in plain text.
+
+Each rule names a *shape* of boilerplate seen on news sites in general (advert markers,
+share/comment widgets, reading-time badges, breadcrumbs, credits, teaser lists), never a
+sentence of one particular article.
+"""
+
+from __future__ import annotations
+
+import re
+
+TERMINAL = '.!?"”’»)…:;'
+_WORD = re.compile(r"\w+")
+
+_AD = re.compile(
+    r"^[-–—_*=•|\s]*(advertisements?|advertising|sponsored( content| links?)?|ad|ads by \w+|"
+    r"(story|article) continue[sd]? (below|after)( (this|the) )?(advertisement|ad)?|"
+    r"continue reading (below|the main story)|scroll to continue( with content)?)"
+    r"[-–—_*=•|\s.]*$",
+    re.IGNORECASE,
+)
+_READ_TIME = re.compile(
+    r"^(\d+|one|two|three|four|five)\s*-?\s*(min|mins|minutes?)\.?\s*(read|reading|to read)"
+    r"( time)?\.?$|^(reading time|read time|estimated reading time)\s*:?\s*\d+.*$",
+    re.IGNORECASE,
+)
+_BLOCK_START = re.compile(
+    r"^(explore( more)?|popular( news| now| stories| posts| articles)?|most (popular|read|viewed|"
+    r"shared|commented)|read (now|more|next|also)|related( articles| stories| news| content|"
+    r" coverage| posts| topics| links| reading| videos?)?|(also )?recommended( for you| stories|"
+    r" articles| reading| videos?)?|you (may|might) (also )?(like|be interested in|have missed)|"
+    r"more (stories|news|articles|from [\w .'’&-]{1,40}|on this (story|topic)|to read)|"
+    r"latest( news| stories| articles| posts| headlines)?|trending( now| news| stories| topics)?|"
+    r"top (stories|news|headlines)|editor'?s'? (picks?|choice)|also read|see also|"
+    r"what to read next|further reading|in other news|(don'?t|do not) miss( this)?|must reads?|"
+    r"recent (posts|stories|news|articles)|other (stories|news)|around the web|"
+    r"from (around )?the web|sponsored stories|promoted (stories|content)|"
+    r"(watch|videos?)( now| next)?|more videos)\s*[:»›>]?\s*$",
+    re.IGNORECASE,
+)
+_INLINE_TEASER = re.compile(
+    r"^(related|read more|read also|also read|see also|more|recommended|watch|listen|"
+    r"read next|suggested|editor'?s pick)\s*(articles?|stories|story|reading)?\s*[:\-–—|]\s*\S"
+    r"|^related(?=[A-Z0-9‘'\"“])",
+    re.IGNORECASE,
+)
+_COMMENT = re.compile(
+    r"^(please enter your (comment|name|e-?mail|website)( address)?( here)?[!.]?|"
+    r"leave a (comment|reply)|post a comment|add (a|your) comment|\d+\s+comments?|"
+    r"comments?( \(\d+\))?|(log|sign) in to (comment|reply).*|you must be logged in.*|"
+    r"save my name,? e-?mail.*|notify me of .*|your e-?mail address will not be published.*|"
+    r"required fields are marked.*|be the first to comment.*|join the (conversation|discussion)|"
+    r"(show|view|hide|load more|read) comments?|cancel reply|post comment|submit|"
+    r"name\s*\*?|e-?mail\s*\*?|website|comment\s*\*?|reply)\s*[!.]?$",
+    re.IGNORECASE,
+)
+_WIDGET = re.compile(
+    r"^((free )?subscri(b|pt)\w*( now| today| for free| here)?|sign up( now| for free| here)?|"
+    r"(log|sign) ?(in|out)|register|share( this)?( article| story| on \w+)?|tweet|e-?mail|print|"
+    r"facebook|twitter|whatsapp|linkedin|reddit|pinterest|telegram|copy( the)? link|"
+    r"follow us( on \w+)?|click here.*|skip to (main )?content|back to top|"
+    r"(enable|turn on) javascript.*|(accept|manage) cookies.*|close|menu|search|"
+    r"home|next|previous|prev|load more|show more|see more|view more|\d+ shares?|"
+    r"listen( to (this )?(article|story))?( \d+ min)?|audio|download the app.*|"
+    r"get the app.*|sign up for (our|the) .*newsletter.*|subscribe to (our|the) .*|"
+    r"all rights reserved.*|(©|\(c\)|copyright)\s.*|.*\ball rights reserved\.?)\s*[!.]?$",
+    re.IGNORECASE,
+)
+_MEDIA_WIDGET = re.compile(
+    r"^((open|view|enlarge|expand|see) (this |the )?(photo|image|picture|gallery|video)s?"
+    r"( in gallery| gallery)?|(photo|image) \d+ of \d+|\d+ (photos|images))\b",
+    re.IGNORECASE,
+)
+_CREDIT = re.compile(
+    r"^((photo|image|picture|video|graphic|illustration|file photo|photograph)s?( credit| by)?|"
+    r"credits?|credited( from)?|source|sources|via|courtesy( of)?)\s*:\s*\S.{0,80}$",
+    re.IGNORECASE,
+)
+_CAPTION_AGENCY = re.compile(
+    r"\s[/|]\s*(?:[A-Z][\w.&-]*|AP|AFP)(?:\s(?:[A-Z][\w.&-]*|via|/))*\s*(?:photo)?\s*$"
+)
+_PHOTO_PAREN = re.compile(
+    r"\((?:[A-Z][\w.&-]* )*(?:photo|photograph|image|file)[^)]{0,60}\)\s*$", re.IGNORECASE
+)
+_BYLINE = re.compile(
+    r"^(by|written by|reporting by|posted by|words by|story by|author)\s*:?\s+"
+    r"(?P<who>(?:[A-Z][\w.'’-]*|[a-z]{1,3}|and|&|,|\||\s)+.*)$",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_MONTH_NUM = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_DATE_MDY = re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})\.?,?\s+(\d{{4}})\b", re.I)
+_DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_DATE_LINE_WORDS = re.compile(
+    rf"^(published|updated|posted|last updated|first published|modified|on|at|am|pm|"
+    rf"gmt|utc|est|edt|bst|cet|ist|et|pt|{_MONTHS}|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|"
+    rf"wednesday|thursday|friday|saturday|sunday|\d+(st|nd|rd|th)?|\d+:\d+|[ap]\.?m\.?)$",
+    re.IGNORECASE,
+)
+_BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
+_GLUED_HOME = re.compile(r"^Home(?=[A-Z])")
+
+
+def words(line: str) -> list[str]:
+    """The words of a line."""
+    return _WORD.findall(line)
+
+
+def ends_sentence(line: str) -> bool:
+    """Whether the line ends like a sentence (terminal punctuation or closing quote)."""
+    return bool(line) and line[-1] in TERMINAL
+
+
+def is_teaser(line: str) -> bool:
+    """A teaser paragraph cut off with an ellipsis."""
+    return line.endswith(("...", "…")) and len(words(line)) >= 4
+
+
+def is_block_start(line: str) -> bool:
+    """A heading that opens a list of other stories (Explore, Popular News, Read more, ...)."""
+    return bool(_BLOCK_START.match(line))
+
+
+def parse_date(line: str) -> str | None:
+    """Return the ISO date (YYYY-MM-DD) written in the line, if any."""
+    m = _DATE_ISO.search(line)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        m = _DATE_MDY.search(line)
+        if m:
+            mo, d, y = _MONTH_NUM[m.group(1).lower()], int(m.group(2)), int(m.group(3))
+        else:
+            m = _DATE_DMY.search(line)
+            if not m:
+                return None
+            d, mo, y = int(m.group(1)), _MONTH_NUM[m.group(2).lower()], int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1900 <= y <= 2100):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def is_date_line(line: str) -> bool:
+    """A line that is only a date/time stamp, maybe with a short label or agency name."""
+    if parse_date(line) is None or (ends_sentence(line.rstrip(".")) and line.endswith(".")):
+        return False
+    rest = [w for w in re.split(r"[\s,|•·–—-]+", line) if w]
+    unknown = [w for w in rest if not _DATE_LINE_WORDS.match(w.strip(".:()"))]
+    return len(unknown) <= 3 and len(rest) <= 12
+
+
+def parse_byline(line: str) -> tuple[str, ...] | None:
+    """Return the author names of a byline line ('By: A and B | Agency'), else None."""
+    if len(line) > 120 or (line.endswith(".") and not re.search(r"\b[A-Z]\.$", line)):
+        return None
+    m = _BYLINE.match(line)
+    if not m:
+        return None
+    who = m.group("who").split("|")[0]
+    who = re.split(r"\s[-–—]\s|,\s*(?:\w+\s+)?(?:correspondent|reporter|editor|staff)", who)[0]
+    names = [n.strip(" ,;") for n in re.split(r",|\band\b|&", who)]
+    names = [n for n in names if n and n[0].isupper() and len(words(n)) <= 5]
+    if not names or len(words(line)) > 16:
+        return None
+    return tuple(names)
+
+
+def is_breadcrumb(line: str) -> bool:
+    """Navigation trails: 'Home > World > Asia' or glued 'HomeWorldChina...'."""
+    if _GLUED_HOME.match(line) and not ends_sentence(line.rstrip(".…")):
+        return True
+    parts = [p for p in _BREADCRUMB_SEP.split(line) if p]
+    if len(parts) >= 3 and all(len(words(p)) <= 4 for p in parts):
+        return parts[0].lower() in {"home", "news", "homepage", "start"} or len(parts) >= 3
+    return False
+
+
+def junk_reason(line: str) -> str | None:
+    """Why a single line is page residue, or None when it may be article text."""
+    if not words(line):
+        return "no words" if line.strip() else None
+    checks: tuple[tuple[re.Pattern[str], str], ...] = (
+        (_AD, "advertisement"),
+        (_READ_TIME, "reading time"),
+        (_COMMENT, "comment form"),
+        (_WIDGET, "page widget"),
+        (_CREDIT, "credit line"),
+        (_MEDIA_WIDGET, "photo caption"),
+        (_INLINE_TEASER, "related-story teaser"),
+    )
+    for pattern, reason in checks:
+        if pattern.match(line):
+            return reason
+    if is_block_start(line):
+        return "list heading"
+    if parse_byline(line) is not None:
+        return "byline"
+    if is_breadcrumb(line):
+        return "breadcrumb"
+    if is_date_line(line):
+        return "date line"
+    if len(words(line)) <= 30 and (
+        (_CAPTION_AGENCY.search(line) and not ends_sentence(line)) or _PHOTO_PAREN.search(line)
+    ):
+        return "photo caption"
+    return None

@@ -1,0 +1,276 @@
+"""Unit tests of the cleaning step (pure function, no I/O besides reading fixtures)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newswire_enrich.clean import CleanedArticle, clean_article
+from newswire_enrich.errors import BadInputError, EmptyArticleError, UnsupportedJSONError
+from newswire_shared.schemas import MediaType
+
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+
+BODY = (
+    "The city council voted on Tuesday to expand the harbour ferry service to three new stops.\n\n"
+    "Mayor Ana Ruiz said the decision would cut commuting times for thousands of residents.\n\n"
+    "He said no.\n\n"
+    "The first new boats are expected to enter service next spring, officials said."
+)
+
+
+def _clean(text: str, media: MediaType = MediaType.TEXT) -> CleanedArticle:
+    return clean_article(text, media, "test.txt")
+
+
+def test_clean_text_comes_through_whole() -> None:
+    """Already clean text keeps every paragraph, including a short one-line paragraph."""
+    art = _clean(BODY)
+    assert art.text == BODY
+    assert art.title is None
+    assert art.removed == ()
+
+
+def test_paragraphs_are_separated_by_one_blank_line() -> None:
+    """Single newlines and runs of blank lines become exactly one blank line between paragraphs."""
+    text = "First paragraph is here.\nSecond paragraph is here.\n\n\n\nThird one is here."
+    art = _clean(text)
+    assert art.text == (
+        "First paragraph is here.\n\nSecond paragraph is here.\n\nThird one is here."
+    )
+
+
+def test_advertisement_and_recommended_markers_are_removed() -> None:
+    """'- Advertisement -' and 'RECOMMENDED' lines go; the paragraphs around them stay."""
+    text = (
+        "Farmers in the valley welcomed the rain after a long dry summer.\n\n"
+        "- Advertisement -\n\n"
+        "RECOMMENDED\n\n"
+        "The regional water board said reservoirs were now half full."
+    )
+    art = _clean(text)
+    assert "Advertisement" not in art.text
+    assert "RECOMMENDED" not in art.text
+    assert art.text.startswith("Farmers in the valley")
+    assert art.text.endswith("reservoirs were now half full.")
+    assert {r.reason for r in art.removed} >= {"advertisement", "list heading"}
+
+
+def test_story_list_under_explore_heading_is_removed() -> None:
+    """Headlines listed under an 'Explore' heading are dropped with the heading."""
+    text = (
+        BODY + "\n\nExplore\nStorm knocks out power across the coast\n"
+        "Local bakery wins national bread award\nMinisters meet over fishing quotas"
+    )
+    art = _clean(text)
+    assert art.text == BODY
+    assert not any("bakery" in p for p in art.text.split("\n\n"))
+
+
+def test_story_list_stops_at_real_paragraph() -> None:
+    """A list heading does not swallow the article text that follows its headlines."""
+    text = (
+        "Officials opened the new bridge on Monday after two years of work.\n\n"
+        "Related Stories\nBridge costs soar past estimates\n\n"
+        "Traffic engineers expect the crossing to carry 20,000 cars a day."
+    )
+    art = _clean(text)
+    assert "Traffic engineers expect" in art.text
+    assert "Bridge costs soar" not in art.text
+
+
+def test_reading_time_breadcrumb_and_comment_form_removed() -> None:
+    """'1 min read', glued breadcrumbs and comment-form prompts are page residue."""
+    text = (
+        "HomeNewsLocal Council Approves...\n"
+        "3 min read\n\n" + BODY + "\n\nLeave a Reply\nPlease enter your comment!\n"
+        "Please enter your name here"
+    )
+    art = _clean(text)
+    assert art.text == BODY
+
+
+def test_byline_headline_and_date_become_metadata() -> None:
+    """A byline, a headline and a date line before the body become metadata, not text."""
+    text = (
+        "By: Jane Doe | Harbour Times\n\n"
+        "Ferry service to expand to three new stops\n\n"
+        "March 3, 2024\n\n" + BODY
+    )
+    art = _clean(text)
+    assert art.title == "Ferry service to expand to three new stops"
+    assert art.authors == ("Jane Doe",)
+    assert art.published == "2024-03-03"
+    assert art.text == BODY
+
+
+def test_repeated_headline_and_photo_credit_removed() -> None:
+    """The headline repeated above the body and a photo caption with its agency are dropped."""
+    text = (
+        "Ferry service to expand to three new stops\n"
+        "Ferry service to expand to three new stops\n"
+        "Commuters board a ferry at the main pier. / Reuters\n\n" + BODY
+    )
+    art = _clean(text)
+    assert art.title == "Ferry service to expand to three new stops"
+    assert art.text == BODY
+
+
+def test_markdown_emphasis_stripped_keeping_words() -> None:
+    """**bold** and _italic_ markers go, the words stay in place."""
+    text = 'She called the plan **"a real step forward."** and _left_ early.'
+    art = _clean(text, MediaType.MARKDOWN)
+    assert art.text == 'She called the plan "a real step forward." and left early.'
+
+
+def test_broken_paragraph_rejoined() -> None:
+    """A paragraph broken mid-sentence (next part starts lower-case) is joined again."""
+    text = "Relations between the two ports have\n\ndeepened in recent years, traders said."
+    art = _clean(text)
+    assert art.text == (
+        "Relations between the two ports have deepened in recent years, traders said."
+    )
+
+
+def test_subheading_followed_by_capitalised_paragraph_not_joined() -> None:
+    """A subheading without final punctuation is not glued onto the next paragraph."""
+    text = BODY + "\n\nA new timetable\n\nThe timetable will be published in May."
+    art = _clean(text)
+    assert "A new timetable\n\nThe timetable will be published in May." in art.text
+
+
+def test_pull_quote_repeated_from_body_removed() -> None:
+    """A line that repeats part of a body paragraph without punctuation is a pull quote."""
+    text = (
+        "The minister said the new rules would protect small fishing boats from big trawlers, "
+        "and that they would start in June.\n\n"
+        "the new rules would protect small fishing boats from big trawlers\n\n"
+        "Fishermen said they had waited a decade for the change."
+    )
+    art = _clean(text)
+    assert art.text.count("protect small fishing boats") == 1
+
+
+def test_words_like_advertisement_inside_sentences_are_kept() -> None:
+    """Rules match whole lines: a sentence that mentions adverts or comments stays."""
+    text = (
+        "The advertisement was pulled after viewers complained to the regulator.\n\n"
+        "Readers can leave a comment on the council's website until Friday."
+    )
+    assert _clean(text).text == text
+
+
+def test_mojibake_and_nbsp_normalised() -> None:
+    """Mojibake is repaired and non-breaking spaces become plain spaces."""
+    art = _clean("The cafÃ© reopened on Monday,\u00a0the owner said.")
+    assert art.text == "The café reopened on Monday, the owner said."
+
+
+def test_empty_article_raises() -> None:
+    """A page with nothing but residue raises EmptyArticleError."""
+    with pytest.raises(EmptyArticleError):
+        _clean("- Advertisement -\n\nRECOMMENDED\n\n")
+
+
+def test_html_page_extracts_body_and_metadata() -> None:
+    """HTML goes through trafilatura: title, author, date and body paragraphs come out."""
+    paras = "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
+    html = (
+        '<html lang="en"><head><title>Ferry expansion | Harbour Times</title>'
+        '<meta name="author" content="Jane Doe">'
+        '<meta property="article:published_time" content="2024-03-03T10:00:00Z">'
+        '</head><body><nav><a href="/">Home</a><a href="/news">News</a></nav>'
+        f"<article><h1>Ferry expansion</h1>{paras}</article>"
+        "<footer>Copyright 2024 Harbour Times. All rights reserved.</footer></body></html>"
+    )
+    art = clean_article(html, MediaType.HTML, "page.html")
+    assert art.title is not None and "Ferry expansion" in art.title
+    assert "He said no." in art.text
+    assert "three new stops" in art.text
+    assert "All rights reserved" not in art.text
+    assert art.published == "2024-03-03"
+    assert art.language == "en"
+
+
+def test_json_article_shapes() -> None:
+    """JSON with title/body/authors/date is read; the body is cleaned like text."""
+    doc = {
+        "headline": "Ferry service to expand",
+        "articleBody": BODY,
+        "author": [{"name": "Jane Doe"}],
+        "datePublished": "2024-03-03T08:00:00Z",
+        "url": "https://example.org/ferry",
+    }
+    art = clean_article(json.dumps(doc), MediaType.JSON, "a.json")
+    assert art.title == "Ferry service to expand"
+    assert art.text == BODY
+    assert art.authors == ("Jane Doe",)
+    assert art.published == "2024-03-03"
+    assert art.url == "https://example.org/ferry"
+
+
+def test_json_with_html_body() -> None:
+    """A JSON 'html' field is extracted like an HTML page."""
+    paras = "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
+    doc = {"title": "Ferry", "html": f"<html><body><article>{paras}</article></body></html>"}
+    art = clean_article(json.dumps(doc), MediaType.JSON, "a.json")
+    assert "He said no." in art.text and art.title == "Ferry"
+
+
+@pytest.mark.parametrize("payload", ['{"foo": 1}', "[1, 2, 3]", '"just a string"', "{not json"])
+def test_unsupported_json_raises(payload: str) -> None:
+    """JSON without an article shape, or invalid JSON, raises UnsupportedJSONError."""
+    with pytest.raises(UnsupportedJSONError):
+        clean_article(payload, MediaType.JSON, "x.json")
+
+
+def test_seed_with_residue_is_cleaned() -> None:
+    """The seed page with a story list and comment form loses them and keeps its body."""
+    text = (SEEDS / "004_e149cd83e211bb7b.txt").read_text(encoding="utf-8")
+    art = _clean(text)
+    assert art.title == (
+        "Chinese Leader Xi and Russian Foreign Minister Lavrov Strengthen Strategic Partnership"
+    )
+    assert "Please enter your comment" not in art.text
+    assert "Popular News" not in art.text
+    assert "Hurricane Otis" not in art.text
+    assert "Advertisement" not in art.text
+    assert art.text.startswith("The meeting between Chinese leader Xi Jinping")
+
+
+def test_all_seeds_clean_fast() -> None:
+    """Every seed article cleans without error and with a non-empty body."""
+    for path in sorted(SEEDS.glob("*.txt")):
+        art = _clean(path.read_text(encoding="utf-8"))
+        assert len(art.text.split()) > 100, path.name
+        assert "\n\n\n" not in art.text
+
+
+_GARBAGE_HTML = st.lists(
+    st.sampled_from(["<p>", "</p>", "<div>", "<script>", "<!--", "-->", "<html>", "&amp;", "x "]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(max_size=400),
+        st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+        _GARBAGE_HTML,
+        st.text(alphabet='{}[]":,0123456789abtext ', max_size=80),
+    ),
+    media=st.sampled_from(list(MediaType)),
+)
+def test_never_crashes(text: str, media: MediaType) -> None:
+    """Any input either cleans or raises a BadInputError, never anything else."""
+    try:
+        art = clean_article(text, media, "fuzz")
+    except BadInputError:
+        return
+    assert art.text.strip()
+    assert "\n\n\n" not in art.text
