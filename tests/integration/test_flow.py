@@ -95,8 +95,13 @@ def test_bad_files_end_in_failed_with_reason(services: Services, redis_client: r
     assert "unsupported file type '.pdf'" in reasons["scan.pdf"][1]
     assert reasons["odd.json"][0] == "enrich"
     assert "json" in reasons["odd.json"][1].lower()
-    failures = redis_client.xrange(KEYS.failures)
-    assert [json.loads(f[1][b"failure"])["filename"] for f in failures] == ["odd.json"]
+    failures = [json.loads(f[1][b"failure"]) for f in redis_client.xrange(KEYS.failures)]
+    assert sorted((f["filename"], f["stage"]) for f in failures) == [
+        ("binary.txt", "ingest"),
+        ("empty.txt", "ingest"),
+        ("odd.json", "enrich"),
+        ("scan.pdf", "ingest"),
+    ]
     assert (services.inbox / ".hidden.txt").exists()
     assert (services.inbox / "upload.part").exists()
 

@@ -222,7 +222,15 @@ class IngestService:
         except FileNotFoundError:
             return
         self.counters.failed += 1
-        self.redis.hincrby(self.keys.stats, "failed", 1)
+        pipe = self.redis.pipeline()
+        pipe.hincrby(self.keys.stats, "failed", 1)
+        pipe.xadd(
+            self.keys.failures,
+            {"job_id": "", "failure": record.model_dump_json()},
+            maxlen=self.settings.results_stream_maxlen,
+            approximate=True,
+        )
+        pipe.execute()
         log.warning("rejected", filename=path.name, reason=str(exc))
 
     # -- settling --------------------------------------------------------------------------
