@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 import psutil
+import spacy.util
 
 from newswire.redis_server import RedisServer
 from newswire_enrich.clean import clean_article
@@ -79,6 +81,8 @@ class BenchInput:
 
 def corpus_files(corpus: Path) -> list[Path]:
     """Return the article files of `corpus`: its ``*/articles`` folders, else the folder itself."""
+    if not corpus.is_dir():
+        raise BenchError(f"corpus folder {corpus} does not exist (see --corpus)")
     folders = sorted(p for p in corpus.glob("*/articles") if p.is_dir()) or [corpus]
     files = sorted(
         path
@@ -448,6 +452,8 @@ def summarize(
     baseline: BaselineRun | None,
 ) -> dict[str, Any]:
     """Return the report as a JSON-able dict."""
+    if not run.result_times:
+        raise BenchError(f"no article produced a result ({run.failed} in inbox/failed)")
     latencies = [run.result_times[j] - run.drop_times[j] for j in run.result_times]
     first_drop = min(run.drop_times.values())
     last_result = max(run.result_times.values(), default=first_drop)
@@ -466,6 +472,7 @@ def summarize(
         "config": {
             "articles": len(inputs),
             "corpus_files": corpus_size,
+            "input_mix": dict(sorted(Counter(i.origin.split("/")[0] for i in inputs).items())),
             "workers": args.workers,
             "model": args.model,
             "cpus": os.cpu_count(),
@@ -480,13 +487,14 @@ def summarize(
             "articles_per_second": round(pipeline_rate, 3),
             "words_per_second": round(words / wall, 1) if wall > 0 else None,
             "latency_seconds": {
+                "min": round(min(latencies, default=float("nan")), 3),
                 "p50": round(percentile(latencies, 50), 3),
                 "p95": round(percentile(latencies, 95), 3),
                 "max": round(max(latencies, default=float("nan")), 3),
                 "mean": round(_mean(latencies), 3),
             },
             "step_mean_ms": {step: round(ms, 2) for step, ms in step_ms.items()},
-            "entities_quotes_pct_of_nlp": round(100 * extract_ms / nlp_ms, 1) if ok else None,
+            "entities_quotes_pct_of_nlp": round(100 * extract_ms / nlp_ms, 1),
         },
         "memory": {
             "peak_tree_rss_mib": round(run.memory.peak_tree / MIB, 1),
@@ -521,11 +529,15 @@ def render_table(report: dict[str, Any]) -> str:
     pools = ", ".join(f"{mib:.0f}" for mib in mem["peak_pool_rss_mib"].values()) or "-"
     order = [s for s in STEPS if s in steps] + [s for s in steps if s not in STEPS]
     step_text = "  ".join(f"{step} {steps[step]:.1f}" for step in order)
+    mix = ", ".join(f"{folder} {n}" for folder, n in cfg["input_mix"].items())
     rows = [
         (
             "setup",
-            f"{cfg['articles']} articles from {cfg['corpus_files']} corpus files; 1 worker, "
-            f"prefork pool of {cfg['workers']}; {cfg['cpus']} CPUs; model {cfg['model']}",
+            f"{cfg['articles']} articles ({mix}) from {cfg['corpus_files']} corpus files",
+        ),
+        (
+            "",
+            f"1 worker, prefork pool of {cfg['workers']}; {cfg['cpus']} CPUs; model {cfg['model']}",
         ),
         (
             "ingest",
@@ -540,8 +552,8 @@ def render_table(report: dict[str, Any]) -> str:
         ),
         (
             "latency",
-            f"drop -> result file  p50 {lat['p50']:.2f}s  p95 {lat['p95']:.2f}s  "
-            f"max {lat['max']:.2f}s  (mean {lat['mean']:.2f}s)",
+            f"drop -> result file  min {lat['min']:.2f}s  p50 {lat['p50']:.2f}s  "
+            f"p95 {lat['p95']:.2f}s  max {lat['max']:.2f}s  (mean {lat['mean']:.2f}s)",
         ),
         ("steps", f"mean ms per article  {step_text}"),
         ("", f"entities+quotes = {pipe['entities_quotes_pct_of_nlp']:.1f}% of the nlp step"),
@@ -593,13 +605,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--model", default=DEFAULT_MODEL, help=f"spaCy model ({DEFAULT_MODEL})")
     ap.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    ap.add_argument("--batch-size", type=_positive, default=16, help="nlp.pipe batch size (16)")
+    ap.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=None,
+        help="nlp.pipe batch size (default: articles / (4 x workers), between 1 and 64, so "
+        "that every process gets several batches)",
+    )
     ap.add_argument("--seed", type=int, default=0, help="order in which corpus files cycle (0)")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait (1800)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the nlp.pipe baseline")
     ap.add_argument("--log-level", default="INFO", help="services' log level (INFO)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and logs")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.batch_size is None:
+        args.batch_size = max(1, min(64, args.articles // (4 * args.workers)))
+    return args
 
 
 def _positive(text: str) -> int:
@@ -613,8 +634,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the exit status."""
     args = parse_args(argv)
     configure_logging("WARNING", "console")
-    files = corpus_files(args.corpus)
-    inputs = build_inputs(files, args.articles, args.seed)
+    if not spacy.util.is_package(args.model) and not Path(args.model).is_dir():
+        say(f"bench failed: spaCy model {args.model!r} is not installed")
+        return 1
+    try:
+        files = corpus_files(args.corpus)
+        inputs = build_inputs(files, args.articles, args.seed)
+    except BenchError as exc:
+        say(f"bench failed: {exc}")
+        return 1
     work = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
     try:
         with sigterm_as_interrupt():
