@@ -31,6 +31,7 @@ _PUBLISHER_KEYS = ("publisher", "source", "site_name", "sitename", "outlet")
 _LANG_KEYS = ("language", "lang", "inLanguage")
 _WRAPPERS = ("article", "data", "item", "result", "document", "doc")
 _TAG = re.compile(r"<(p|div|br|article|section|span|h[1-6])\b[^>]*>", re.I)
+_TAG_ANY = re.compile(r"<[^>]{1,200}>")
 
 
 class JSONArticle:
@@ -51,9 +52,9 @@ class JSONArticle:
 
 def _name_of(value: Any) -> str | None:
     if isinstance(value, str) and value.strip():
-        return normalize_inline(value)
+        return normalize_inline(_TAG_ANY.sub("", value))
     if isinstance(value, dict):
-        return _name_of(value.get("name"))
+        return _name_of(value.get("name") or value.get("rendered"))
     return None
 
 
@@ -76,6 +77,8 @@ def _authors(obj: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _body_text(value: Any) -> str | None:
+    if isinstance(value, dict):  # WordPress REST: {"rendered": "<p>...</p>"}
+        value = value.get("rendered")
     if isinstance(value, str) and value.strip():
         return value
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
@@ -120,6 +123,13 @@ def parse_json_article(text: str) -> JSONArticle:
     except (ValueError, RecursionError) as exc:
         raise UnsupportedJSONError(f"not valid JSON: {exc}") from exc
     found = _find_article(obj)
+    if found is None and isinstance(obj, list):
+        articles = sum(1 for o in obj if isinstance(o, dict) and _find_article(o))
+        if articles > 1:
+            raise UnsupportedJSONError(
+                f"JSON array of {articles} articles: drop one article per file "
+                "(split the export, e.g. with jq -c '.[]')"
+            )
     if found is None:
         keys = sorted(obj)[:10] if isinstance(obj, dict) else type(obj).__name__
         raise UnsupportedJSONError(
