@@ -7,7 +7,7 @@ PKGS   := -e ./shared -e ./services/ingest -e ./services/enrich -e '.[dev]'
 INBOX  ?= inbox
 RESULTS ?= results
 
-.PHONY: install run test lint typecheck unit integration deploy-check bench schema clean
+.PHONY: install run test lint typecheck unit integration deploy-check bench quality schema clean
 
 install: $(STAMP)
 
@@ -41,6 +41,9 @@ deploy-check: install
 
 bench: install
 	$(BIN)/python bench/pipeline_bench.py
+
+quality: install
+	$(BIN)/python bench/quality.py
 
 schema: install
 	$(BIN)/newswire schema --write
