@@ -72,9 +72,12 @@ def name_key(name: str) -> str:
     return re.sub(r"[.\s]+", " ", name.replace("’", "'").casefold().replace(".", "")).strip()
 
 
-def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int] | None:
-    """Narrow a span's character range to the bare name (no 'the', title, possessive)."""
-    text = doc.text
+def _trim(text: str, start: int, end: int, label: str) -> tuple[int, int] | None:
+    """Narrow a span's character range to the bare name (no 'the', title, possessive).
+
+    `text` is the document's text, computed once by the caller (``Doc.text`` is rebuilt
+    from the tokens on every access).
+    """
     changed = True
     while changed and start < end:
         changed = False
@@ -135,14 +138,15 @@ def _contains(full: list[str], part: list[str]) -> bool:
 def extract_entities(doc: Doc) -> list[Entity]:
     """Group the named-entity spans of `doc` into entities ordered by first mention."""
     groups: dict[str, _Group] = {}
+    doc_text = doc.text
     for ent in doc.ents:
         if ent.label_ in NUMERIC_LABELS:
             continue
-        trimmed = _trim(doc, ent.start_char, ent.end_char, ent.label_)
+        trimmed = _trim(doc_text, ent.start_char, ent.end_char, ent.label_)
         if trimmed is None:
             continue
         start, end = trimmed
-        text = doc.text[start:end]
+        text = doc_text[start:end]
         key = name_key(text)
         key = name_key(_ALIASES.get(key, key))
         group = groups.setdefault(key, _Group())
@@ -157,7 +161,7 @@ def extract_entities(doc: Doc) -> list[Entity]:
             target.names[n] += c
     ordered = sorted(groups.values(), key=lambda g: g.first)
     top = max((len(g.mentions) for g in ordered), default=1)
-    length = max(len(doc.text), 1)
+    length = max(len(doc_text), 1)
     out: list[Entity] = []
     for i, g in enumerate(ordered, start=1):
         mentions = sorted(g.mentions, key=lambda m: m.start)

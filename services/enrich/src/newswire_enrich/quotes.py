@@ -113,6 +113,7 @@ def _n_words(text: str) -> int:
 
 def _clauses(doc: Doc) -> list[_Clause]:
     out: list[_Clause] = []
+    text = doc.text  # Doc.text is rebuilt from the tokens on each access
     for tok in doc:
         if not is_quoting(tok):
             continue
@@ -124,7 +125,7 @@ def _clauses(doc: Doc) -> list[_Clause]:
                 ):
                     left = doc[left.i + 1]
                 right = child.right_edge
-                start, end = _trim(doc.text, left.idx, right.idx + len(right))
+                start, end = _trim(text, left.idx, right.idx + len(right))
                 if end > start:
                     out.append(_Clause(tok, start, end))
     return out
