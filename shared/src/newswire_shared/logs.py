@@ -73,6 +73,30 @@ def _identity(
     return event_dict
 
 
+def _route_to_stdlib_until_configured() -> None:
+    """Send structlog events through stdlib logging when no process configured logging.
+
+    Library users (``from newswire_enrich.pipeline import Pipeline``) then get stdlib
+    semantics: warnings and errors only, until they configure logging themselves; debug
+    lines such as each removed boilerplate line stay silent.
+    """
+    if structlog.is_configured():
+        return
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.filter_by_level,
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+
+
+_route_to_stdlib_until_configured()
+
+
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     """Return a structlog logger named `name` (usually ``__name__``)."""
     logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
