@@ -1,4 +1,10 @@
-"""Clean an HTML page with trafilatura, then apply the safe line rules to its output."""
+"""Clean an HTML page: prune boilerplate containers, extract with trafilatura, filter blocks.
+
+The page is parsed once with lxml; well-known boilerplate containers (navigation, related
+stories, comments, newsletter prompts, captions) are pruned from that tree, trafilatura
+extracts the article and its metadata from it, and the structure-aware block rules of
+``_html_post`` drop what trafilatura still keeps (story lists, calls to action, contact lines).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,21 @@ import re
 from typing import Any
 
 import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 from newswire_enrich.errors import BadInputError
 
+from ._html_post import body_blocks, filter_blocks, is_repeated_title
+from ._html_prune import keep_embedded_posts, prune_tree
 from ._normalize import join_paragraphs, normalize_inline, normalize_text
 from ._rules import parse_date
-from ._text import Line, Meta, line_key, mark_junk
 from ._types import CleanedArticle, Removal
 
 _LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
+_DOCUMENT = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype|<html\b|<head\b|<body\b)", re.I | re.S
+)
 _AUTHOR_SPLIT = re.compile(r";|\s+and\s+|\s*&\s*")
 _NOT_AUTHOR = re.compile(r"https?://|@|\bwww\.|\.com\b", re.I)
 
@@ -36,15 +48,25 @@ def _iso_date(raw: str | None) -> str | None:
     return parse_date(raw)
 
 
-def _extract(html: str) -> Any:
+def _parse(html: str) -> HtmlElement | None:
+    if not _DOCUMENT.match(html[:2000]):
+        html = f"<html><body><div>{html}</div></body></html>"  # a fragment (HTML in JSON)
+    try:
+        return load_html(html)
+    except (ValueError, TypeError, LookupError) as exc:
+        raise BadInputError(f"HTML could not be parsed: {exc}") from exc
+
+
+def _extract(tree: HtmlElement) -> Any:
     try:
         return trafilatura.bare_extraction(
-            html,
+            tree,
             with_metadata=True,
             fast=True,
             include_comments=False,
             include_tables=True,
             include_images=False,
+            include_links=True,
             deduplicate=False,
         )
     except (ValueError, TypeError, AttributeError, LookupError) as exc:
@@ -53,24 +75,28 @@ def _extract(html: str) -> Any:
 
 def clean_html(html: str) -> tuple[CleanedArticle, list[Removal]]:
     """Extract the article body and metadata of an HTML page."""
-    doc = _extract(html)
-    if doc is None:
+    tree = _parse(html)
+    if tree is None:
         return CleanedArticle(title=None, text=""), []
+    keep_embedded_posts(tree)
+    removals = prune_tree(tree)
+    doc = _extract(tree)
+    if doc is None:
+        return CleanedArticle(title=None, text=""), removals
     data: dict[str, Any] = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     title_raw = data.get("title")
     title = normalize_inline(title_raw) if isinstance(title_raw, str) and title_raw else None
-    lines = [Line(t) for t in normalize_text(str(data.get("text") or "")).split("\n") if t]
-    meta = Meta()
-    mark_junk(lines, meta)
-    removals = [Removal(ln.text, ln.removed) for ln in lines if ln.removed]
+    body_el = getattr(doc, "body", None)
+    blocks = body_blocks(body_el) if body_el is not None else []
+    kept, more = filter_blocks(blocks)
+    removals += more
     body: list[str] = []
-    for i, ln in enumerate(lines):
-        if ln.removed:
+    for i, b in enumerate(kept):
+        if title and i < 3 and is_repeated_title(b.text, title):
+            removals.append(Removal(b.text, "repeated headline"))
             continue
-        if title and i < 3 and line_key(ln.text) == line_key(title):
-            removals.append(Removal(ln.text, "repeated headline"))
-            continue
-        body.append(ln.text)
+        body.append(b.text)
+    text = normalize_text(join_paragraphs(body))
     lang = data.get("language")
     if not lang:
         m = _LANG.search(html[:5000])
@@ -79,10 +105,10 @@ def clean_html(html: str) -> tuple[CleanedArticle, list[Removal]]:
     url = data.get("url")
     article = CleanedArticle(
         title=title or None,
-        text=join_paragraphs(body),
-        authors=_authors(data.get("author")) or meta.authors,
+        text=text,
+        authors=_authors(data.get("author")),
         publisher=normalize_inline(sitename) if isinstance(sitename, str) and sitename else None,
-        published=_iso_date(data.get("date")) or meta.published,
+        published=_iso_date(data.get("date")),
         language=lang if isinstance(lang, str) else None,
         url=url if isinstance(url, str) and url else None,
     )

@@ -1,0 +1,146 @@
+"""Prune well-known boilerplate containers from a parsed HTML page before extraction.
+
+The rules name *shapes* every news site shares (navigation and complementary landmarks,
+related-story and "read next" rails, comment sections, newsletter and cookie prompts,
+share bars, captions and credits), never the markup of one particular site. A container is
+only pruned when it does not hold a large share of the page's paragraph text, so a wrapper
+whose class happens to say "sidebar" or "comments" around the article itself survives.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from ._types import Removal
+
+#: Elements that are never article text.
+_DROP_TAGS = frozenset({"nav", "aside", "footer", "form", "button", "figcaption", "dialog"})
+#: ARIA landmarks and widgets around an article.
+_DROP_ROLES = frozenset(
+    {"navigation", "complementary", "banner", "contentinfo", "dialog", "alertdialog", "search"}
+)
+#: Class/id words of boilerplate containers. Each class or id token is tested at its start
+#: and after each ``-``/``_`` (``related-posts``, ``article__related``, ``c-recirc``), so
+#: ``unrelated`` does not match.
+_BOILER = re.compile(
+    r"(?:^|(?<=[-_]))("
+    r"related|recirc|read-?next|more-?(?:stories|articles|news|from)|"
+    r"most-?(?:read|popular|viewed|shared)|popular|trending|recommend|also-?read|"
+    r"you-?may-?(?:also-?)?like|outbrain|taboola|"
+    r"comments?$|comment-?(?:list|form|section|area|s-?wrap)|disqus|respond$|"
+    r"newsletter|subscri(?:be|ption)-?(?:box|form|cta|module|promo|widget|banner)|signup|"
+    r"sign-?up|promo|cta$|sponsor|advert|ad-?(?:slot|unit|container|wrapper)|"
+    r"share|sharing|social|sociable|"
+    r"cookie|consent|gdpr|paywall-?(?:prompt|banner)|modal|popup|"
+    r"breadcrumb|tags$|tag-?(?:list|cloud)$|tagcloud|"
+    r"author-?(?:bio|box|info|card)|about-?(?:the-?)?author|"
+    r"caption|credit|sidebar|rail$|widget|"
+    r"hide$|hidden$|overlay$|print-?(?:only|footer|header)$|d-none$"
+    r")",
+    re.IGNORECASE,
+)
+#: Taxonomy classes CMSs put on the article itself (``tag-deals``, ``category-news``).
+_TAXONOMY = re.compile(
+    r"^(?:tag|category|channel|topic|section|term|postid|type|status|format|has|single)-", re.I
+)
+#: Class/id words of embedded posts that are part of the article (quoted tweets).
+_EMBED_POST = re.compile(r"(?:^|[^a-z])(twitter-tweet|instagram-media)(?![a-z])", re.I)
+#: A container holding more than this share of the page's paragraph text is the article.
+_MAX_SHARE = 0.35
+#: ...or more than this many characters of paragraph text.
+_MAX_CHARS = 1500
+_PROTECTED = frozenset({"html", "body", "article", "main", "head", "h1"})
+_WS = re.compile(r"\s+")
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_NO_TEXT = frozenset({"a", "script", "style", "noscript", "template", "svg"})
+
+
+def _attrs(el: HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".strip()
+
+
+def _text_sizes(root: HtmlElement) -> dict[HtmlElement, int]:
+    """Characters of running text (not links, scripts or styles) under each element."""
+    sizes: dict[HtmlElement, int] = {}
+    for el in reversed(list(root.iter())):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _NO_TEXT or not tag:
+            sizes[el] = 0
+            continue
+        n = len(el.text.strip()) if el.text else 0
+        for child in el:
+            n += sizes.get(child, 0)
+            if child.tail:
+                n += len(child.tail.strip())
+        sizes[el] = n
+    return sizes
+
+
+def _reason(el: HtmlElement) -> str | None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _PROTECTED:
+        return None
+    if tag in _DROP_TAGS:
+        return f"<{tag}>"
+    if el.get("hidden") is not None or _DISPLAY_NONE.search(el.get("style") or ""):
+        return "hidden element"
+    role = (el.get("role") or "").lower()
+    if role in _DROP_ROLES:
+        return f"role={role}"
+    attrs = _attrs(el)
+    if not attrs or _EMBED_POST.search(attrs):
+        return None
+    for token in attrs.split():
+        if _TAXONOMY.match(token):
+            continue
+        m = _BOILER.search(token)
+        if m:
+            return f"boilerplate container ({m.group(1).lower()})"
+    return None
+
+
+def keep_embedded_posts(tree: HtmlElement) -> None:
+    """Let quoted tweets and Instagram posts through: clear the classes that hide them.
+
+    Extractors drop ``social``/``embed`` wrappers wholesale; a quoted post is article text,
+    so its blockquote and the wrappers that hold nothing else lose their classes.
+    """
+    for bq in tree.iter("blockquote"):
+        if not _EMBED_POST.search(bq.get("class") or ""):
+            continue
+        text = _WS.sub(" ", bq.text_content()).strip()
+        bq.attrib.pop("class", None)
+        for anc in bq.iterancestors():
+            if anc.tag in _PROTECTED or _WS.sub(" ", anc.text_content()).strip() != text:
+                break
+            anc.attrib.pop("class", None)
+            anc.attrib.pop("id", None)
+
+
+def prune_tree(tree: HtmlElement) -> list[Removal]:
+    """Remove boilerplate containers from ``tree`` (owned by the caller); return what went."""
+    body = tree.find("body")
+    root = body if body is not None else tree
+    sizes = _text_sizes(root)
+    limit = min(_MAX_CHARS, _MAX_SHARE * sizes.get(root, 0))
+    removals: list[Removal] = []
+    doomed: list[tuple[HtmlElement, str]] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        reason = _reason(el)
+        if reason is None:
+            continue
+        if any(el is d or d in el.iterancestors() for d, _ in doomed[-1:]):
+            continue
+        if sizes.get(el, 0) > limit:
+            continue
+        doomed.append((el, reason))
+    for el, reason in doomed:
+        text = _WS.sub(" ", el.text_content()).strip()
+        if text:
+            removals.append(Removal(text[:300], f"html: {reason}"))
+        el.drop_tree()  # keeps the element's tail text in place
+    return removals
