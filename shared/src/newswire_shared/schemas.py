@@ -90,11 +90,14 @@ class ArticleJob(_Model):
 
 
 class Mention(_Model):
-    """One occurrence of an entity in the clean text: ``text[start:end]``."""
+    """One occurrence of an entity: ``text[start:end]`` of the body, or of the title."""
 
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
+    source: Literal["text", "title"] = Field(
+        default="text", description="Whether the offsets point into `text` or `title`."
+    )
 
 
 class Entity(_Model):

@@ -1,0 +1,153 @@
+"""Personal and organisation names: normalising them and telling people from the rest.
+
+Pure helpers shared by the entity step (grouping, typing) and the quote step (pronouns):
+the name key used to compare spellings, title and possessive trimming, a table of common
+given names with the share of women bearing them (``data/given_names.tsv``, derived from
+nomquamgender, MIT), and words that mark a capitalised phrase as an organisation or place.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+#: Honorifics and offices that precede a person's name and are not part of it.
+TITLES = frozenset(
+    """
+    president vice-president vp premier chancellor minister secretary secretary-general
+    senator sen rep representative congressman congresswoman governor gov mayor councillor
+    councilor alderman king queen prince princess pope sheikh emir sultan general gen lieutenant
+    lt colonel col captain capt commander cmdr admiral adm major maj sergeant sgt corporal cpl
+    private pte judge justice chief leader ambassador envoy spokesman spokeswoman spokesperson
+    mr mrs ms miss mx dr prof professor sir dame lord lady rev reverend father sister brother
+    ceo cfo coo chairman chairwoman chair director commissioner inspector officer constable
+    detective det attorney mp mpp mla mep deputy coach manager superintendent supt
+    archbishop bishop cardinal rabbi imam ayatollah
+    """.split()
+)
+#: Words that, inside a capitalised phrase, make it an organisation, place, work or event.
+NON_PERSON_WORDS = frozenset(
+    """
+    inc corp corporation co ltd llc plc group company holdings bank university college school
+    institute academy hospital clinic foundation association society council committee
+    commission agency department ministry office bureau party union league club fc team
+    airlines airways motors energy oil gas capital partners fund trust church mosque temple
+    city county province state republic kingdom island islands river lake mountain mount
+    street st avenue ave road rd square park bridge airport station centre center hall
+    tower house court parliament senate assembly congress army navy force forces police
+    news times post daily herald journal tribune gazette telegraph mail star sun globe press
+    review magazine radio tv television network media cup games championship open award
+    awards prize festival tech technologies technology labs systems software
+    """.split()
+)
+#: Last words that make a capitalised phrase an organisation ("South China Morning Post").
+ORG_HEAD_WORDS = frozenset(
+    """
+    inc corp corporation co ltd llc plc group company holdings university college institute
+    academy hospital foundation association society council committee commission agency
+    ministry bureau party union league club fc airlines airways motors news times post daily
+    herald journal tribune gazette telegraph mail globe press magazine radio tv television
+    network media
+    """.split()
+)
+#: Name particles that are given names only rarely at the head of a name ("Al Jazeera").
+_PARTICLES = frozenset(
+    "al el de la le da di du van von der den del san santa saint st mac mc bin ibn abu".split()
+)
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+_EDGE = re.compile(r"^[\s\"“”‘’'(\[\-–—,.:;]+|[\s\"“”‘’'()\[\]\-–—,:;]+$")
+_KEY_STRIP = re.compile(r"[.\s]+")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def name_key(name: str) -> str:
+    """Return the form used to compare names: case-folded, no dots, single spaces."""
+    folded = name.replace("’", "'").casefold().replace(".", "")
+    return _KEY_STRIP.sub(" ", folded).strip()
+
+
+def name_tokens(name: str) -> list[str]:
+    """Return the comparable words of a name (single letters, e.g. initials, dropped)."""
+    return [t for t in name_key(name).split() if len(t) > 1]
+
+
+def trim_name(text: str, start: int, end: int, *, person: bool) -> tuple[int, int] | None:
+    """Narrow ``text[start:end]`` to the bare name: no edge punctuation, 'the', possessive,
+    and for people no leading titles. Return None when no name is left."""
+    while start < end:
+        piece = text[start:end]
+        m = _EDGE.search(piece)
+        if m and 0 < m.end() - m.start() < len(piece):
+            if m.start() == 0:
+                start += m.end()
+            else:
+                end -= m.end() - m.start()
+            continue
+        m = _LEADING_THE.match(piece)
+        if m and m.end() < len(piece):
+            start += m.end()
+            continue
+        m = _POSSESSIVE.search(piece)
+        if m and m.start() > 0:
+            end -= m.end() - m.start()
+            continue
+        if person:
+            cut = _after_last_title(piece)
+            if cut:
+                start += cut
+                continue
+        break
+    piece = text[start:end]
+    if start >= end or not _WORD.search(piece) or piece.islower():
+        return None
+    return start, end
+
+
+def _after_last_title(piece: str) -> int:
+    """Offset just past the last title word before the name proper ("Russian Foreign
+    Minister Sergey Lavrov" -> start of "Sergey"), or 0 when there is none."""
+    cut = 0
+    for m in _WORD.finditer(piece):
+        if m.end() >= len(piece.rstrip()):
+            break
+        if m.group().rstrip(".").casefold() in TITLES:
+            rest = piece[m.end() :]
+            cut = m.end() + len(rest) - len(rest.lstrip())
+    return cut
+
+
+@lru_cache(maxsize=1)
+def _given_names() -> dict[str, tuple[int, float]]:
+    table: dict[str, tuple[int, float]] = {}
+    path = resources.files("newswire_enrich") / "data" / "given_names.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, count, female = line.split("\t")
+            table[name] = (int(count), float(female))
+    return table
+
+
+def is_given_name(word: str) -> bool:
+    """Return True if `word` is a common given name (case-insensitive)."""
+    return name_key(word) in _given_names()
+
+
+def female_share(first_name: str) -> float | None:
+    """Return the share of women among bearers of `first_name`, or None if unknown."""
+    found = _given_names().get(name_key(first_name))
+    return found[1] if found else None
+
+
+def looks_like_person_name(name: str) -> bool:
+    """Return True for 2-4 capitalised words that start with a given name and contain no
+    organisation or place word ("Julia Child" yes, "Georgia Tech", "China Daily" no)."""
+    words = name.split()
+    if not 2 <= len(words) <= 4:
+        return False
+    if not all(w[:1].isupper() for w in words):
+        return False
+    if any(name_key(w) in NON_PERSON_WORDS for w in words):
+        return False
+    return name_key(words[0]) not in _PARTICLES and is_given_name(words[0])
