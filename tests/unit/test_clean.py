@@ -144,8 +144,9 @@ def test_subheading_followed_by_capitalised_paragraph_not_joined() -> None:
 
 
 def test_pull_quote_repeated_from_body_removed() -> None:
-    """A line that repeats part of a body paragraph without punctuation is a pull quote."""
+    """In page text, a line that repeats part of a body paragraph is a pull quote."""
     text = (
+        "Menu\nSearch\nSubscribe\n\n"
         "The minister said the new rules would protect small fishing boats from big trawlers, "
         "and that they would start in June.\n\n"
         "the new rules would protect small fishing boats from big trawlers\n\n"
@@ -153,6 +154,7 @@ def test_pull_quote_repeated_from_body_removed() -> None:
     )
     art = _clean(text)
     assert art.text.count("protect small fishing boats") == 1
+    assert "Fishermen said" in art.text
 
 
 def test_words_like_advertisement_inside_sentences_are_kept() -> None:
@@ -274,3 +276,152 @@ def test_never_crashes(text: str, media: MediaType) -> None:
         return
     assert art.text.strip()
     assert "\n\n\n" not in art.text
+
+
+# ---------------------------------------------------------------- page or clean article
+
+_INLINE_MARKERS = (
+    "Workers at the port walked off the job on Monday after talks on pay broke down.\n\n"
+    "READ MORE: Port strike enters its second week as talks stall\n\n"
+    "Article Continued Below\n\n"
+    "The union said its members had not had a raise in four years.\n\n"
+    "WATCH: Dock workers picket outside the main gate\n\n"
+    "Open this photo in gallery Pickets stand at the main gate of the port on Monday.\n\n"
+    "not had a raise in four years\n\n"
+    "He said no.\n\n"
+    "The port authority said it would meet the union again on Friday."
+)
+
+
+def test_clean_article_keeps_inline_markers_and_short_lines() -> None:
+    """Text without page structure is an article: teaser, ad and gallery lines stay as body."""
+    art = _clean(_INLINE_MARKERS)
+    assert art.text == _INLINE_MARKERS
+    assert art.removed == ()
+
+
+def test_page_structure_switches_on_page_rules() -> None:
+    """The same text inside navigation and footer widgets loses its markers and teasers."""
+    text = "Home\nMenu\nSearch\nSign in\n\n" + _INLINE_MARKERS + "\n\nPrivacy Policy\nTerms of Use"
+    art = _clean(text)
+    assert "READ MORE" not in art.text
+    assert "Article Continued Below" not in art.text
+    assert "Open this photo in gallery" not in art.text
+    assert "He said no." in art.text
+    assert "Privacy Policy" not in art.text
+
+
+def test_page_evidence_counts_structure() -> None:
+    """Widgets and story lists make a page; a list of short items alone does not."""
+    from newswire_enrich.clean._page_signals import page_evidence
+
+    award_list = [
+        "The jury named the winners of the regional book prize on Saturday evening.",
+        "Best novel",
+        "The Salt Road",
+        "Winter Harbour",
+        "Best first book",
+        "Small Rooms",
+    ]
+    assert not page_evidence(award_list).is_page
+    nav = ["Home", "Subscribe", "The council met on Monday to discuss the budget for next year."]
+    assert page_evidence(nav).is_page
+    lists = ["The council met on Monday to discuss the budget.", "Related", "Budget row deepens"]
+    assert page_evidence(lists).is_page
+    residue_only = ["- Advertisement -", "RECOMMENDED"]
+    assert page_evidence(residue_only).is_page
+
+
+def test_agency_byline_becomes_author() -> None:
+    """'Name, The Associated Press' above the lede is a byline, not body text."""
+    text = "Jane Doe and Tom Lee, The Associated Press\n\n" + BODY
+    art = _clean(text)
+    assert art.authors == ("Jane Doe", "Tom Lee")
+    assert art.text == BODY
+
+
+def test_agency_name_inside_sentence_is_not_a_byline() -> None:
+    """A sentence that ends with a news agency's name stays in the body."""
+    text = BODY + "\n\nThe figures were first reported by Tom Lee, The Associated Press"
+    art = _clean(text)
+    assert art.text.endswith("first reported by Tom Lee, The Associated Press")
+    assert art.authors == ()
+
+
+def test_headline_above_lede_is_title() -> None:
+    """One short line above the lede of a clean article is its headline."""
+    art = _clean("Ferry service to expand to three new stops\n\n" + BODY)
+    assert art.title == "Ferry service to expand to three new stops"
+    assert art.text == BODY
+
+
+def test_summary_bullets_above_lede_are_not_a_title() -> None:
+    """Several short lines above the lede, without byline or date, stay as body text."""
+    text = "Three new stops planned\n\nBoats arrive next spring\n\n" + BODY
+    art = _clean(text)
+    assert art.title is None
+    assert art.text.startswith("Three new stops planned\n\nBoats arrive next spring")
+
+
+def test_source_credit_removed_but_source_in_sentence_kept() -> None:
+    """A labelled credit line goes even in a clean article; the word in a sentence stays."""
+    text = BODY + "\n\nSource: Harbour Times and agencies\n\nThe source of the funds was unclear."
+    art = _clean(text)
+    assert "Harbour Times and agencies" not in art.text
+    assert art.text.endswith("The source of the funds was unclear.")
+    assert any(r.reason == "credit line" for r in art.removed)
+
+
+def test_reading_time_removed_in_clean_article() -> None:
+    """A reading-time badge is never article text."""
+    art = _clean("4 min read\n\n" + BODY)
+    assert art.text == BODY
+
+
+_PAGE_TEASERS = (
+    "Storm closes schools across the north as snow keeps falling through the night.\n"
+    "Local team wins the cup after a dramatic penalty shoot-out in the final.\n"
+    "New bakery opens on the high street and draws long queues on its first day.\n"
+    "Council approves plans for a new cycle lane along the river after long debate.\n"
+)
+
+
+def test_page_article_found_under_repeated_headline() -> None:
+    """In a page dump, the article starts under the <title> headline where it recurs."""
+    text = (
+        "Ferry service to expand to three new stops | Harbour Times\n"
+        "Menu\nSearch\nSubscribe\nSign in\n" + _PAGE_TEASERS + "\n"
+        "Ferry service to expand to three new stops\n"
+        "March 3, 2024\n\n" + BODY + "\n\nShare\nTweet\n"
+    )
+    art = _clean(text)
+    assert art.title == "Ferry service to expand to three new stops"
+    assert art.text == BODY
+    assert art.published == "2024-03-03"
+
+
+def test_page_copyright_footer_ends_article() -> None:
+    """Sentences after the copyright notice (sidebar teasers) are not article text."""
+    text = (
+        "Home\nMenu\nSearch\nSign in\n\n" + BODY + "\n\n"
+        "© 2024 Harbour Times. All rights reserved.\n" + _PAGE_TEASERS
+    )
+    art = _clean(text)
+    assert art.text == BODY
+
+
+def test_post_navigation_above_article_does_not_end_search() -> None:
+    """'Previous Post' above the article is navigation, not the end of the article."""
+    text = "Home\nMenu\nSearch\nPrevious Post\nNext Post\n\n" + BODY + "\n\nComments\nGreat post!"
+    art = _clean(text)
+    assert art.text == BODY
+
+
+def test_footer_start_rule() -> None:
+    """Copyright notices and closing stamps end an article; sentences about them do not."""
+    from newswire_enrich.clean._rules import is_footer_start
+
+    assert is_footer_start("© 2024 Harbour Times. All rights reserved.")
+    assert is_footer_start("First published on March 3, 2024 / 9:15 AM")
+    assert not is_footer_start("Copyright law changed in 2019, the court heard.")
+    assert not is_footer_start("Published in 2019, the book sold well.")

@@ -87,6 +87,13 @@ _BYLINE = re.compile(
     r"(?P<who>(?:[A-Z][\w.'’-]*|[a-z]{1,3}|and|&|,|\||\s)+.*)$",
     re.IGNORECASE,
 )
+_NAME = r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]*){1,3}"
+_AGENCY_BYLINE = re.compile(
+    rf"^(?P<who>{_NAME}(?:(?:,| and| &) {_NAME})*),\s+(?:[Tt]he )?"
+    r"(?:(?i:(?:associated|canadian) press|reuters|afp|ap|bloomberg|agence france-presse)|"
+    r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3} (?:Press|News|Times|Post|Herald|Journal|Staff)|"
+    r"(?i:(?:staff|special|senior|foreign) (?:writer|reporter|correspondent)))$"
+)
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -199,6 +206,56 @@ def is_breadcrumb(line: str) -> bool:
     return False
 
 
+def is_photo_caption(line: str) -> bool:
+    """A short caption ending in its agency credit ('... / Reuters') or '(AP Photo)'."""
+    return len(words(line)) <= 30 and bool(
+        (_CAPTION_AGENCY.search(line) and not ends_sentence(line)) or _PHOTO_PAREN.search(line)
+    )
+
+
+_FOOTER_START = re.compile(
+    r"^((©|\(c\)|copyright)\s*\d{4}|.*\ball rights reserved\b|"
+    r"(first )?published( on)?:? .{0,40}\d{4}[^.!?]{0,20}$)",
+    re.IGNORECASE,
+)
+
+
+def is_footer_start(line: str) -> bool:
+    """A copyright notice or a closing 'First published on ...' stamp: the article is over."""
+    return len(words(line)) <= 40 and bool(_FOOTER_START.match(line))
+
+
+def is_widget_line(line: str) -> bool:
+    """Navigation, account, share or comment-form furniture that only whole pages carry."""
+    return bool(
+        _WIDGET.match(line) or _COMMENT.match(line) or _READ_TIME.match(line) or is_breadcrumb(line)
+    )
+
+
+def is_agency_byline(line: str) -> tuple[str, ...] | None:
+    """'Jane Doe, The Associated Press' or 'A and B, Reuters': the names, else None."""
+    m = _AGENCY_BYLINE.match(line)
+    if not m:
+        return None
+    names = tuple(n.strip() for n in re.split(r",|\band\b|&", m.group("who")) if n.strip())
+    return names or None
+
+
+def safe_reason(line: str) -> str | None:
+    """Why a line is residue even inside an article that is already clean, else None.
+
+    Only shapes that can never be article text: reading-time badges and labelled source or
+    photo credits.
+    """
+    if not words(line):
+        return "no words" if line.strip() else None
+    if _READ_TIME.match(line):
+        return "reading time"
+    if _CREDIT.match(line):
+        return "credit line"
+    return None
+
+
 def junk_reason(line: str) -> str | None:
     """Why a single line is page residue, or None when it may be article text."""
     if not words(line):
@@ -223,8 +280,6 @@ def junk_reason(line: str) -> str | None:
         return "breadcrumb"
     if is_date_line(line):
         return "date line"
-    if len(words(line)) <= 30 and (
-        (_CAPTION_AGENCY.search(line) and not ends_sentence(line)) or _PHOTO_PAREN.search(line)
-    ):
+    if is_photo_caption(line):
         return "photo caption"
     return None

@@ -2,35 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 from dataclasses import dataclass
 
 from ._markdown import is_setext_underline, strip_markdown_line
 from ._normalize import join_paragraphs, normalize_inline, normalize_text
+from ._page_signals import looks_like_page
 from ._rules import (
     ends_sentence,
+    is_agency_byline,
     is_block_start,
+    is_date_line,
+    is_footer_start,
+    is_photo_caption,
     is_teaser,
     junk_reason,
     parse_byline,
     parse_date,
+    safe_reason,
     words,
 )
 from ._types import CleanedArticle, Removal
 
 #: A line this long is article text even without final punctuation.
 _LONG_LINE = 16
-#: A text whose article starts after this many lines is a whole page, not an article.
-_PAGE_HEADER_LINES = 4
-
 #: Lines up to this many words without final punctuation look like menu items.
 _SHORT_LINE = 4
 #: In page text, sentences shorter than this are more likely widgets than article text.
 _SHORT_SENTENCE = 8
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_FURNITURE = frozenset(
-    {"page widget", "comment form", "list heading", "advertisement", "breadcrumb", "reading time"}
-)
 #: In page text, these headings end the article (comment sections, post navigation).
 _END_MARKER = re.compile(
     r"^(\d+\s+)?(comments?|responses?|replies|discussion|leave a (comment|reply)|"
@@ -47,6 +49,8 @@ class Line:
     text: str
     heading: bool = False
     removed: str | None = None
+    #: a footer (copyright notice, closing stamp) was cut away right above this line
+    after_footer: bool = False
 
 
 @dataclass
@@ -110,7 +114,7 @@ def _rejoin(kept: list[Line]) -> list[Line]:
             and not prev.text.endswith(("-", "—", "–"))
             and ln.text[:1].islower()
         ):
-            out[-1] = Line(prev.text + " " + ln.text)
+            out[-1] = dataclasses.replace(prev, text=prev.text + " " + ln.text)
             continue
         out.append(ln)
     return out
@@ -122,20 +126,6 @@ def _n_words(text: str) -> int:
 
 def _is_short(ln: Line) -> bool:
     return _n_words(ln.text) <= _SHORT_LINE and not ends_sentence(ln.text)
-
-
-def _looks_like_page(lines: list[Line], kept: list[Line]) -> bool:
-    """Whole-page text (menus, widgets) rather than an article with a little residue."""
-    head = 0
-    for ln in kept:
-        if _n_words(ln.text) >= _LONG_LINE:
-            break
-        head += _is_short(ln)
-    if head >= _PAGE_HEADER_LINES + 1:
-        return True
-    furniture = sum(1 for ln in lines if ln.removed in _FURNITURE)
-    short = sum(1 for ln in kept if _is_short(ln))
-    return furniture >= 3 and short >= 0.4 * max(len(kept), 1)
 
 
 def _score(ln: Line, page: bool) -> float:
@@ -151,19 +141,27 @@ def _score(ln: Line, page: bool) -> float:
     return -(2.0 + 0.3 * n)
 
 
-def _main_span(lines: list[Line], page: bool) -> tuple[int, int]:
-    """The contiguous run of lines with the most article-like text (max-sum subarray)."""
-    best, best_span = float("-inf"), (0, len(lines))
+#: A span scoring this much is an article, so an end marker after it ends the search.
+_ARTICLE_FOUND = 30.0
+
+
+def _main_span(lines: list[Line], page: bool) -> tuple[float, tuple[int, int]]:
+    """The contiguous run of lines with the most article-like text (max-sum subarray), and
+    its score."""
+    best, best_span = 0.0, (0, len(lines))
     cur, start = 0.0, 0
     for i, ln in enumerate(lines):
         if cur <= 0:
             cur, start = 0.0, i
-        if page and cur > 0 and _END_MARKER.match(ln.text):
-            break
+        if page and (ln.after_footer or _END_MARKER.match(ln.text)):
+            if best >= _ARTICLE_FOUND:
+                break  # comments or post navigation after the article
+            cur = 0.0  # post navigation above the article: start afresh
+            continue
         cur += _score(ln, page)
         if cur > best:
             best, best_span = cur, (start, i + 1)
-    return best_span
+    return best, best_span
 
 
 def _headline_like(text: str) -> bool:
@@ -195,18 +193,169 @@ def _find_title(
     return None, None
 
 
+#: The header ends at the first sentence this long (the lede).
+_LEDE_WORDS = 8
+
+
+def _header_end(kept: list[Line]) -> int:
+    for i, ln in enumerate(kept):
+        n = _n_words(ln.text)
+        if (ends_sentence(ln.text) and n >= _LEDE_WORDS) or n >= _LONG_LINE:
+            return i
+    return 0
+
+
+def _header_meta_reason(text: str, meta: Meta) -> str | None:
+    """Byline, date or captioned photo credit in an article's header, recorded in `meta`."""
+    names = parse_byline(text) or is_agency_byline(text)
+    if names:
+        meta.authors = meta.authors or names
+        return "byline"
+    if is_date_line(text):
+        meta.published = meta.published or parse_date(text)
+        return "date line"
+    if is_photo_caption(text):
+        return "photo caption"
+    return None
+
+
+def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, str]]:
+    """Metadata lines before the lede of a clean article: title, byline, date, captions.
+
+    Returns the title and the header lines to drop (index -> reason). A headline is only
+    taken when the layout shows it: repeated, next to a byline or date line, or the one short
+    line above the lede. Other short lines there (subheadings, summary bullets) stay.
+    """
+    end = _header_end(kept)
+    dropped: dict[int, str] = {}
+    for i in range(end):
+        reason = _header_meta_reason(kept[i].text, meta)
+        if reason:
+            dropped[i] = reason
+    rest = [i for i in range(end) if i not in dropped]
+    cands = [i for i in rest if _headline_like(kept[i].text) and len(words(kept[i].text)) >= 3]
+    title_at: int | None = None
+    for i, j in itertools.pairwise(cands):
+        if j == i + 1 and line_key(kept[i].text) == line_key(kept[j].text):
+            title_at, dropped[j] = i, "repeated headline"
+            break
+    if title_at is None:
+        near_meta = [i for i in cands if i - 1 in dropped or i + 1 in dropped]
+        if dropped and near_meta:
+            title_at = near_meta[0]
+        elif len(rest) == 1 and cands == rest:
+            title_at = rest[0]
+    if title_at is None:
+        return None, dropped
+    dropped[title_at] = "headline"
+    return kept[title_at].text, dropped
+
+
+def _clean_article(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
+    """An article that is already clean: only safe removals and the header's metadata."""
+    meta = Meta()
+    removals: list[Removal] = []
+    kept: list[Line] = []
+    for ln in lines:
+        if not ln.text:
+            continue
+        reason = safe_reason(ln.text)
+        if reason:
+            removals.append(Removal(ln.text, reason))
+            continue
+        kept.append(ln)
+    kept = _rejoin(kept)
+    title, dropped = read_header(kept, meta)
+    body: list[str] = []
+    for i, ln in enumerate(kept):
+        if i in dropped:
+            removals.append(Removal(ln.text, dropped[i]))
+        else:
+            body.append(ln.text)
+    article = CleanedArticle(
+        title=normalize_inline(title) if title else None,
+        text=join_paragraphs(body),
+        authors=meta.authors,
+        publisher=meta.publisher,
+        published=meta.published,
+    )
+    return article, removals
+
+
 def clean_text(text: str, markdown: bool) -> tuple[CleanedArticle, list[Removal]]:
     """Clean page-residue text; return the article and the removals (in reading order)."""
-    meta = Meta()
     lines = _read_lines(text, markdown)
+    if looks_like_page([ln.text for ln in lines if ln.text]):
+        return _clean_page(lines)
+    return _clean_article(lines)
+
+
+_TITLE_PARTS = re.compile(r"\s+(?:[|–—:-]|::)\s+")
+#: The article under the headline starts within this many lines (byline, date, captions) ...
+_HEADLINE_GAP = 6
+#: ... and scores at least this much (a few sentences).
+_ARTICLE_UNDER_HEADLINE = 30.0
+#: The page's <title> comes within this many lines of the top of a page dump.
+_TITLE_LINES = 3
+
+
+def _headline_anchors(top: list[Line], kept: list[Line]) -> list[int]:
+    """Where the page's <title> (one of the `top` lines, maybe with the site name and maybe
+    taken for residue) recurs among the `kept` lines."""
+    for ln in top:
+        keys = {line_key(ln.text)}
+        keys.update(line_key(p) for p in _TITLE_PARTS.split(ln.text) if len(words(p)) >= 3)
+        found = [
+            i
+            for i, k in enumerate(kept)
+            if k is not ln and len(words(k.text)) >= 3 and line_key(k.text) in keys
+        ]
+        if found:
+            return found
+    return []
+
+
+def _page_span(top: list[Line], kept: list[Line]) -> tuple[int, int, int | None]:
+    """The article's lines in a page: the best span right under the recurring headline (the
+    h1 under the page's <title>), else the best span of the whole page. Also returns the index of
+    that headline, if used."""
+    for anchor in _headline_anchors(top, kept):
+        first = anchor + 1
+        score, (start, end) = _main_span(kept[first:], page=True)
+        if score >= _ARTICLE_UNDER_HEADLINE and start <= _HEADLINE_GAP:
+            return start + first, end + first, anchor
+    return (*_main_span(kept, page=True)[1], None)
+
+
+def _mark_footers(lines: list[Line]) -> list[Line]:
+    """The lines not removed; each one right under a footer line is marked `after_footer`."""
+    out: list[Line] = []
+    footer = False
+    for ln in lines:
+        if ln.removed:
+            footer = footer or is_footer_start(ln.text)
+            continue
+        if footer or is_footer_start(ln.text):
+            ln.after_footer = True
+        footer = False
+        out.append(ln)
+    return out
+
+
+def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
+    """Whole-page text: line rules, then the main text span without the page around it."""
+    meta = Meta()
     mark_junk(lines, meta)
     removals = [Removal(ln.text, ln.removed) for ln in lines if ln.removed]
-    kept = _rejoin([ln for ln in lines if ln.text and not ln.removed])
-    page = _looks_like_page(lines, kept)
-    start, end = _main_span(kept, page) if kept else (0, 0)
-    title, title_line = _find_title(kept[:start], kept, meta)
-    if not page:
-        end = len(kept)  # an article, not a page dump: keep everything after its start
+    kept = _rejoin(_mark_footers([ln for ln in lines if ln.text]))
+    top = [ln for ln in lines if ln.text][:_TITLE_LINES]
+    start, end, headline = _page_span(top, kept)
+    title: str | None
+    title_line: Line | None
+    if headline is not None:
+        title, title_line = kept[headline].text, kept[headline]
+    else:
+        title, title_line = _find_title(kept[:start], kept, meta)
     for ln in kept[:start] + kept[end:]:
         if ln is not title_line:
             removals.append(Removal(ln.text, "outside main text"))
