@@ -227,3 +227,18 @@ def test_all_caps_headline_is_cased_for_ner() -> None:
         "Toronto mayor Says budget Will pass"
     )
     assert headline_for_ner("Mayor says budget will pass", body) == "Mayor says budget will pass"
+
+
+def test_acronym_joins_its_spelled_out_name(nlp: Language) -> None:
+    """'FBI' is the Federal Bureau of Investigation, and '(FBI' is not part of the name."""
+    text = "The Federal Bureau of Investigation (FBI) said the FBI was investigating."
+    ents = extract_entities(nlp(text))
+    fbi = [e for e in ents if "FBI" in e.name or "Federal" in e.name]
+    assert [(e.name, e.count) for e in fbi] == [("Federal Bureau of Investigation", 2)]
+
+
+def test_unrelated_acronym_is_not_merged(nlp: Language) -> None:
+    """An acronym whose letters match no spelled-out name stays its own entity."""
+    text = "The Federal Bureau of Investigation said the CIA was silent."
+    names = {e.name for e in extract_entities(nlp(text))}
+    assert {"Federal Bureau of Investigation", "CIA"} <= names

@@ -133,6 +133,7 @@ def extract_entities(doc: Doc, title_doc: Doc | None = None) -> list[Entity]:
         for key, group in groups.items():
             group.key = group.key or key
     _link_partial_names(groups)
+    _link_acronyms(groups)
     return _rank(list(groups.values()), doc, len(text))
 
 
@@ -156,7 +157,11 @@ def _mentions(doc: Doc, text: str, source: str) -> list[_Mention]:
 
 def _mention(span: Span, text: str, source: str) -> _Mention | None:
     label = span.label_ or "PERSON"
-    trimmed = trim_name(text, span.start_char, span.end_char, person=label == "PERSON")
+    end_char = span.end_char
+    paren = text.find("(", span.start_char, end_char)
+    if paren > span.start_char:  # "Federal Bureau of Investigation (FBI": the name ends before
+        end_char = paren
+    trimmed = trim_name(text, span.start_char, end_char, person=label == "PERSON")
     if trimmed is None:
         return None
     start, end = trimmed
@@ -299,6 +304,25 @@ def _owner(mention: _Mention, owners: list[_Group]) -> _Group | None:
     if before:
         return max(before, key=lambda t: t[0])[1]
     return min(owners, key=lambda o: min(m.start for m in o.mentions))
+
+
+def _link_acronyms(groups: dict[str, _Group]) -> None:
+    """Merge an acronym ("FBI") into the spelled-out name in the same article
+    ("Federal Bureau of Investigation"): its letters are the initials of the capitalised words."""
+    initials: dict[str, str] = {}
+    for key, group in groups.items():
+        words = group.name().split()
+        if len(words) >= 2:
+            letters = "".join(w[0] for w in words if w[:1].isupper())
+            if len(letters) >= 2:
+                initials.setdefault(letters.casefold(), key)
+    for key in list(groups):
+        forms = {m.text for m in groups[key].mentions}
+        if not any(f.isupper() and 2 <= len(f) <= 6 and f.isalpha() for f in forms):
+            continue
+        target = initials.get(key.replace(" ", ""))
+        if target and target != key and target in groups:
+            groups[target].mentions.extend(groups.pop(key).mentions)
 
 
 def _contains(full: list[str], part: list[str]) -> bool:
