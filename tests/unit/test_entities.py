@@ -242,3 +242,10 @@ def test_unrelated_acronym_is_not_merged(nlp: Language) -> None:
     text = "The Federal Bureau of Investigation said the CIA was silent."
     names = {e.name for e in extract_entities(nlp(text))}
     assert {"Federal Bureau of Investigation", "CIA"} <= names
+
+
+def test_role_noun_before_a_name_is_not_part_of_it(nlp: Language) -> None:
+    """'Organizer Dwayne Croteau' is Dwayne Croteau, whatever the capital letter."""
+    doc = nlp("Organizer Dwayne Croteau said the rally would go ahead.")
+    doc.ents = [doc.char_span(0, len("Organizer Dwayne Croteau"), label="PERSON")]
+    assert [e.name for e in extract_entities(doc)] == ["Dwayne Croteau"]

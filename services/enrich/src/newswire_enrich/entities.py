@@ -30,6 +30,7 @@ from newswire_enrich._names import (
     NON_PERSON_WORDS,
     ORG_HEAD_WORDS,
     TITLES,
+    is_given_name,
     looks_like_person_name,
     name_key,
     name_tokens,
@@ -161,7 +162,20 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
     paren = text.find("(", span.start_char, end_char)
     if paren > span.start_char:  # "Federal Bureau of Investigation (FBI": the name ends before
         end_char = paren
-    trimmed = trim_name(text, span.start_char, end_char, person=label == "PERSON")
+    start_char = span.start_char
+    if label == "PERSON":  # "Organizer Dwayne Croteau": a role noun is not part of the name
+        lead = 0
+        while lead < len(span) - 1 and span[lead].pos_ in ("NOUN", "ADJ"):
+            lead += 1
+        if (  # tagged PROPN at a sentence start: the given name behind it tells
+            lead == 0
+            and len(span) >= 3
+            and not is_given_name(span[0].text)
+            and is_given_name(span[1].text)
+        ):
+            lead = 1
+        start_char = span[lead].idx
+    trimmed = trim_name(text, start_char, end_char, person=label == "PERSON")
     if trimmed is None:
         return None
     start, end = trimmed
