@@ -425,3 +425,111 @@ def test_footer_start_rule() -> None:
     assert is_footer_start("First published on March 3, 2024 / 9:15 AM")
     assert not is_footer_start("Copyright law changed in 2019, the court heard.")
     assert not is_footer_start("Published in 2019, the book sold well.")
+
+
+_PAGE_TOP = "Home\nMenu\nSearch\nSign in\n\n"
+_COMMENTS = (
+    "Great read, thank you for writing this.\n"
+    "I have lived by the harbour for ten years and the ferry is always late.\n"
+    "Thanks for stopping by, it is good to hear from a local reader."
+)
+
+
+def test_page_share_row_ends_article_before_comments() -> None:
+    """A share row cut away under the article starts a new span: comments in full sentences
+    under it are not article text."""
+    text = _PAGE_TOP + BODY + "\n\n120 Shares\nShare\nTweet\nEmail\n\n" + _COMMENTS
+    art = _clean(text)
+    assert art.text == BODY
+
+
+def test_page_share_row_above_article_keeps_whole_article() -> None:
+    """A share row between the headline and the lede does not cut the article."""
+    text = _PAGE_TOP + "Ferry service to expand\n\nShare\nTweet\nEmail\n\n" + BODY
+    art = _clean(text)
+    assert art.text == BODY
+
+
+def test_page_comment_thread_heading_ends_article() -> None:
+    """'N thoughts on "Headline"' opens the comment thread; a sentence about comments does
+    not end the article."""
+    text = _PAGE_TOP + BODY + "\n\n3 thoughts on “Ferry service to expand”\n" + _COMMENTS
+    assert _clean(text).text == BODY
+    inside = "Readers left 40 comments on the plan within an hour, the council said."
+    body = BODY.replace("He said no.", inside)
+    assert inside in _clean(_PAGE_TOP + body).text
+
+
+def test_page_about_this_article_and_sources_end_article() -> None:
+    """'About this article' and 'Sources:' blocks close fact-check pages."""
+    sources = (
+        "Harbour Board, annual ferry report, March 2, 2024\n"
+        "Email interview with a transport economist at the regional university, March 1, 2024"
+    )
+    for marker in ("About this article", "Sources:"):
+        text = _PAGE_TOP + BODY + f"\n\n{marker}\n" + sources
+        assert _clean(text).text == BODY
+
+
+def test_story_list_stops_at_page_headline() -> None:
+    """A menu read as a story list ends at the page's own headline, which the article
+    follows."""
+    text = (
+        "Ferry service to expand to three new stops | Harbour Times\n"
+        "Menu\nSearch\nSubscribe\nSign in\n\nLatest\nPolitics\nSport\nBusiness\n"
+        "Ferry service to expand to three new stops\n"
+        "March 3, 2024\n"
+        "The harbour board agreed on Tuesday to add three stops to the ferry route without "
+        "raising fares for commuters\n\n" + BODY
+    )
+    art = _clean(text)
+    assert art.text.startswith("The harbour board agreed on Tuesday")
+    assert art.text.endswith(BODY)
+
+
+def test_title_case_headlines_continue_story_list() -> None:
+    """Title Case headlines ending in '?' or '.' still belong to a story list; a sentence in
+    sentence case ends it."""
+    from newswire_enrich.clean._rules import is_title_case
+
+    assert is_title_case("Can a Person Survive Eating Only Beef?")
+    assert is_title_case("Ten Things That Happen to Your Body in Winter.")
+    assert not is_title_case("The council met on Monday to discuss the budget.")
+    assert not is_title_case("Ferry Fares")
+    text = (
+        _PAGE_TOP + BODY + "\n\nMost Read\nCan a Person Survive Eating Only Beef?\n"
+        "Why Do Cats Sleep So Much of the Day?\n"
+        "Officials said the new timetable would be published in the spring, after talks."
+    )
+    art = _clean(text)
+    assert "Beef" not in art.text
+    assert "Cats" not in art.text
+
+
+def test_more_list_headings() -> None:
+    """Section labels with a 'More' link and 'Most read in ...' open story lists; ordinary
+    phrases with 'more' do not."""
+    from newswire_enrich.clean._rules import is_block_start
+
+    assert is_block_start("Trump Impeachment Inquiry More")
+    assert is_block_start("Most read in world news")
+    assert is_block_start("Most Read Most Shared")
+    assert is_block_start("More in Harbour News")
+    assert is_block_start("You may also like...")
+    assert is_block_start("Read this next")
+    assert not is_block_start("Tell me more")
+    assert not is_block_start("Much more to come.")
+    assert not is_block_start("Most readers agreed")
+
+
+def test_caption_with_credit_and_advert_marker() -> None:
+    """'... Credit: Agency' captions and 'Advert' markers are residue; sentences that mention
+    credit or an advert are not."""
+    from newswire_enrich.clean._rules import is_photo_caption, junk_reason
+
+    assert is_photo_caption("Officials inspect the harbour wall on Monday Credit: Harbour Times")
+    assert is_photo_caption("The new ferry at its berth Picture: Jane Doe")
+    assert not is_photo_caption("The bank cut his credit limit last year.")
+    assert not is_photo_caption("He said the credit for the win belonged to the whole team.")
+    assert junk_reason("Advert") == "advertisement"
+    assert junk_reason("He saw the advert on television.") is None

@@ -13,7 +13,8 @@ TERMINAL = '.!?"”’»)…:;'
 _WORD = re.compile(r"\w+")
 
 _AD = re.compile(
-    r"^[-–—_*=•|\s]*(advertisements?|advertising|sponsored( content| links?)?|ad|ads by \w+|"
+    r"^[-–—_*=•|\s]*(advertisements?|adverts?|advertising|sponsored( content| links?)?|ad|"
+    r"ads by \w+|"
     r"(story|article) continue[sd]? (below|after)( (this|the) )?(advertisement|ad)?|"
     r"continue reading (below|the main story)|scroll to continue( with content)?)"
     r"[-–—_*=•|\s.]*$",
@@ -25,8 +26,10 @@ _READ_TIME = re.compile(
     re.IGNORECASE,
 )
 _BLOCK_START = re.compile(
-    r"^(explore( more)?|popular( news| now| stories| posts| articles)?|most (popular|read|viewed|"
-    r"shared|commented)|read (now|more|next|also)|related( articles| stories| news| content|"
+    r"^(explore( more)?|popular( news| now| stories| posts| articles)?|"
+    r"(most (popular|read|viewed|shared|commented|watched)( in [\w .'’&-]{1,40})?\s*){1,3}|"
+    r"read (now|more|next|also|this next)|more in [\w .'’&-]{1,40}|"
+    r"(?-i:[A-Z][\w'’&-]*(?: [A-Z][\w'’&-]*){1,4} More)|related( articles| stories| news| content|"
     r" coverage| posts| topics| links| reading| videos?)?|(also )?recommended( for you| stories|"
     r" articles| reading| videos?)?|you (may|might) (also )?(like|be interested in|have missed)|"
     r"more (stories|news|articles|from [\w .'’&-]{1,40}|on this (story|topic)|to read)|"
@@ -35,7 +38,7 @@ _BLOCK_START = re.compile(
     r"what to read next|further reading|in other news|(don'?t|do not) miss( this)?|must reads?|"
     r"recent (posts|stories|news|articles)|other (stories|news)|around the web|"
     r"from (around )?the web|sponsored stories|promoted (stories|content)|"
-    r"(watch|videos?)( now| next)?|more videos)\s*[:»›>]?\s*$",
+    r"(watch|videos?)( now| next)?|more videos)\s*([:»›>]|\.\.\.|…)?\s*$",
     re.IGNORECASE,
 )
 _INLINE_TEASER = re.compile(
@@ -78,6 +81,9 @@ _CREDIT = re.compile(
 )
 _CAPTION_AGENCY = re.compile(
     r"\s[/|]\s*(?:[A-Z][\w.&-]*|AP|AFP)(?:\s(?:[A-Z][\w.&-]*|via|/))*\s*(?:photo)?\s*$"
+)
+_CAPTION_CREDIT = re.compile(
+    r"\s(?:credit|photo|picture|image)s?\s*:\s*[A-Z][^.!?:]{1,60}$", re.IGNORECASE
 )
 _PHOTO_PAREN = re.compile(
     r"\((?:[A-Z][\w.&-]* )*(?:photo|photograph|image|file)[^)]{0,60}\)\s*$", re.IGNORECASE
@@ -147,6 +153,20 @@ def is_teaser(line: str) -> bool:
     return line.endswith(("...", "…")) and len(words(line)) >= 4
 
 
+_SMALL_WORDS = frozenset(
+    "a an and as at but by for from in into is of off on or per the to up via vs with".split()
+)
+
+
+def is_title_case(line: str) -> bool:
+    """A headline written in Title Case ('Can a Person Survive Eating Only Beef?'): at
+    least three words, and every word but short function words capitalised."""
+    ws = [w for w in words(line) if not w.isdigit()]
+    if not 3 <= len(ws) <= 25:
+        return False
+    return all(w[0].isupper() or w.casefold() in _SMALL_WORDS for w in ws)
+
+
 def is_block_start(line: str) -> bool:
     """A heading that opens a list of other stories (Explore, Popular News, Read more, ...)."""
     return bool(_BLOCK_START.match(line))
@@ -209,7 +229,9 @@ def is_breadcrumb(line: str) -> bool:
 def is_photo_caption(line: str) -> bool:
     """A short caption ending in its agency credit ('... / Reuters') or '(AP Photo)'."""
     return len(words(line)) <= 30 and bool(
-        (_CAPTION_AGENCY.search(line) and not ends_sentence(line)) or _PHOTO_PAREN.search(line)
+        (_CAPTION_AGENCY.search(line) and not ends_sentence(line))
+        or _PHOTO_PAREN.search(line)
+        or _CAPTION_CREDIT.search(line)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._markdown import is_setext_underline, strip_markdown_line
@@ -18,6 +19,7 @@ from ._rules import (
     is_footer_start,
     is_photo_caption,
     is_teaser,
+    is_title_case,
     junk_reason,
     parse_byline,
     parse_date,
@@ -37,9 +39,14 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _END_MARKER = re.compile(
     r"^(\d+\s+)?(comments?|responses?|replies|discussion|leave a (comment|reply)|"
     r"comments are closed\.?|join the (conversation|discussion)|post navigation|"
-    r"(previous|next) (post|article|story)\b.*|about the author|tags?:.*|share this:?)$",
+    r"(previous|next) (post|article|story)\b.*|about the author|tags?:.*|share this:?|"
+    r"(related )?topics:?|about this (article|story)|sources?:|"
+    r"\d+ (thoughts|comments|responses|replies) (on|to) .+)$",
     re.IGNORECASE,
 )
+
+#: Removal reasons of the lines of a share row or comment form.
+_ROW_REASONS = frozenset({"page widget", "comment form"})
 
 _SITE_SUFFIX = re.compile(r"^(?P<title>.{8,}?)\s+[|–—-]\s+(?P<site>[^|–—]{2,60})$")
 
@@ -51,6 +58,8 @@ class Line:
     removed: str | None = None
     #: a footer (copyright notice, closing stamp) was cut away right above this line
     after_footer: bool = False
+    #: an end-of-article marker (comment heading, share row, tag list) was cut away above it
+    after_end: bool = False
 
 
 @dataclass
@@ -77,19 +86,24 @@ def _read_lines(text: str, markdown: bool) -> list[Line]:
     return out
 
 
-def mark_junk(lines: list[Line], meta: Meta) -> None:
-    """Mark single junk lines, and lists of headlines under a list heading."""
+def mark_junk(lines: list[Line], meta: Meta, top: Sequence[Line] = ()) -> None:
+    """Mark single junk lines, and lists of headlines under a list heading. A list ends
+    where the page's <title> (one of the `top` lines) recurs: the article's headline."""
     in_list = False
+    headline_keys = _title_keys(top)
     for ln in lines:
         if not ln.text:
+            continue
+        if in_list and line_key(ln.text) in headline_keys and all(ln is not t for t in top):
+            in_list = False
             continue
         reason = junk_reason(ln.text)
         if reason == "list heading" or is_block_start(ln.text):
             in_list, ln.removed = True, "list heading"
             continue
         if in_list:
-            headline = not ends_sentence(ln.text) and len(words(ln.text)) <= 30
-            if reason or headline or is_teaser(ln.text):
+            short = not ends_sentence(ln.text) and len(words(ln.text)) <= 30
+            if reason or short or is_title_case(ln.text) or is_teaser(ln.text):
                 ln.removed = reason or "story list"
                 continue
             in_list = False
@@ -153,6 +167,8 @@ def _main_span(lines: list[Line], page: bool) -> tuple[float, tuple[int, int]]:
     for i, ln in enumerate(lines):
         if cur <= 0:
             cur, start = 0.0, i
+        if page and ln.after_end:
+            cur, start = 0.0, i  # a share row or comment heading: a new span starts here
         if page and (ln.after_footer or _END_MARKER.match(ln.text)):
             if best >= _ARTICLE_FOUND:
                 break  # comments or post navigation after the article
@@ -299,12 +315,23 @@ _ARTICLE_UNDER_HEADLINE = 30.0
 _TITLE_LINES = 3
 
 
+def _title_parts(text: str) -> set[str]:
+    """The keys of a <title> line and of its parts ('Headline | Site')."""
+    keys = {line_key(text)}
+    keys.update(line_key(p) for p in _TITLE_PARTS.split(text) if len(words(p)) >= 3)
+    return keys
+
+
+def _title_keys(top: Sequence[Line]) -> frozenset[str]:
+    """Keys of the lines that may be the page's headline (the top lines and their parts)."""
+    return frozenset(k for ln in top for k in _title_parts(ln.text) if len(k.split()) >= 3)
+
+
 def _headline_anchors(top: list[Line], kept: list[Line]) -> list[int]:
     """Where the page's <title> (one of the `top` lines, maybe with the site name and maybe
     taken for residue) recurs among the `kept` lines."""
     for ln in top:
-        keys = {line_key(ln.text)}
-        keys.update(line_key(p) for p in _TITLE_PARTS.split(ln.text) if len(words(p)) >= 3)
+        keys = _title_parts(ln.text)
         found = [
             i
             for i, k in enumerate(kept)
@@ -327,17 +354,27 @@ def _page_span(top: list[Line], kept: list[Line]) -> tuple[int, int, int | None]
     return (*_main_span(kept, page=True)[1], None)
 
 
+#: This many widget lines cut away in a row are a share row (or a comment form).
+_SHARE_ROW = 3
+
+
 def _mark_footers(lines: list[Line]) -> list[Line]:
-    """The lines not removed; each one right under a footer line is marked `after_footer`."""
+    """The lines not removed; each one right under a footer line is marked `after_footer`,
+    each one right under an end-of-article marker or a share row `after_end`."""
     out: list[Line] = []
-    footer = False
+    footer = end = False
+    widgets = 0
     for ln in lines:
         if ln.removed:
             footer = footer or is_footer_start(ln.text)
+            end = end or bool(_END_MARKER.match(ln.text))
+            widgets += ln.removed in _ROW_REASONS
             continue
         if footer or is_footer_start(ln.text):
             ln.after_footer = True
-        footer = False
+        ln.after_end = end or widgets >= _SHARE_ROW
+        footer = end = False
+        widgets = 0
         out.append(ln)
     return out
 
@@ -345,10 +382,10 @@ def _mark_footers(lines: list[Line]) -> list[Line]:
 def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
     """Whole-page text: line rules, then the main text span without the page around it."""
     meta = Meta()
-    mark_junk(lines, meta)
+    top = [ln for ln in lines if ln.text][:_TITLE_LINES]
+    mark_junk(lines, meta, top)
     removals = [Removal(ln.text, ln.removed) for ln in lines if ln.removed]
     kept = _rejoin(_mark_footers([ln for ln in lines if ln.text]))
-    top = [ln for ln in lines if ln.text][:_TITLE_LINES]
     start, end, headline = _page_span(top, kept)
     title: str | None
     title_line: Line | None
