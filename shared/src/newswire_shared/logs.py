@@ -63,8 +63,11 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level if isinstance(level, int) else level.upper())
-    for noisy in ("kombu", "amqp", "urllib3", "trafilatura", "htmldate", "watchdog"):
+    for noisy in ("kombu", "amqp", "urllib3", "watchdog"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))
+    for chatty in ("trafilatura", "htmldate", "courlan", "justext"):
+        # their warnings are about the page's markup ("empty link"), not about us
+        logging.getLogger(chatty).setLevel(max(root.level, logging.ERROR))
 
 
 def _identity(
