@@ -135,3 +135,200 @@ def test_no_speaker_is_null(nlp: Language) -> None:
     qs = _quotes(nlp, '"This winter will be harder than the last one for everyone," it said.')
     assert len(qs) == 1
     assert qs[0].speaker.name is None
+
+
+def test_straight_single_quotes(nlp: Language) -> None:
+    """Straight single marks delimit a quote; the apostrophe in "didn't" stays inside."""
+    text = "'The pipes didn't freeze this year,' plumber Ivan Sorel said."
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text == "The pipes didn't freeze this year"
+    assert qs[0].speaker.name == "Ivan Sorel"
+
+
+def test_guillemets(nlp: Language) -> None:
+    """« » marks delimit a direct quote."""
+    text = "«The museum will open its doors again in June,» curator Ana Ferreira said."
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].kind == QuoteKind.DIRECT
+    assert qs[0].text == "The museum will open its doors again in June"
+    assert qs[0].speaker.name == "Ana Ferreira"
+
+
+def test_apostrophes_and_inner_quote_inside(nlp: Language) -> None:
+    """Curly apostrophes and a nested single-quoted word do not end the quote early."""
+    text = "“We’re told it’s ‘temporary’ but the shop’s been shut for a year,” Leo Brandt said."
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text == "We’re told it’s ‘temporary’ but the shop’s been shut for a year"
+    assert qs[0].speaker.name == "Leo Brandt"
+
+
+def test_odd_closing_mark(nlp: Language) -> None:
+    """A straight opening mark closed by a curly one is still one quote."""
+    text = '"The roof needs to be replaced before the snow comes,” builder Sam Achterberg said.'
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text == "The roof needs to be replaced before the snow comes"
+
+
+def test_quote_spanning_paragraphs(nlp: Language) -> None:
+    """Opening marks on each paragraph, a closing one on the last: one quote per paragraph.
+
+    The first paragraph names nobody; it takes the speaker named after the last one.
+    """
+    text = (
+        "“The first year was hard. We lost half the flock to the cold.\n\n"
+        "“But the second year we built a new barn and nobody went hungry,” "
+        "shepherd Ellen Marsh said."
+    )
+    qs = _quotes(nlp, text)
+    assert [q.text for q in qs] == [
+        "The first year was hard. We lost half the flock to the cold.",
+        "But the second year we built a new barn and nobody went hungry",
+    ]
+    assert qs[0].rule == "spanning-paragraphs"
+    assert all(q.speaker.name == "Ellen Marsh" for q in qs)
+
+
+def test_split_quote_in_one_sentence(nlp: Language) -> None:
+    """'"A," he said, "B."' gives two quotes by the same speaker."""
+    text = (
+        "Coach Rita Olsen praised the team on Sunday. "
+        '"We defended well," she said, "and we finally scored from a corner."'
+    )
+    qs = [q for q in _quotes(nlp, text) if q.kind == QuoteKind.DIRECT]
+    assert [q.text for q in qs] == ["We defended well", "and we finally scored from a corner."]
+    assert all(q.speaker.name == "Rita Olsen" for q in qs)
+
+
+def test_said_colon_then_quote_in_next_paragraph(nlp: Language) -> None:
+    """'X said:' ending a paragraph introduces the quote of the next paragraph."""
+    text = (
+        "The harbour master Jonas Lind said:\n\n"
+        "“No ship will leave the port until the storm has passed.”"
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].rule == "colon-intro"
+    assert qs[0].speaker.name == "Jonas Lind"
+
+
+def test_colon_introduction_with_plain_verb(nlp: Language) -> None:
+    """'They admitted: "..."' is a direct quote with the cue 'admitted'."""
+    text = 'The two pilots Mark Tello and Joan Ruiz admitted: "We did not check the fuel gauge."'
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].kind == QuoteKind.DIRECT
+    assert qs[0].cue == "admitted"
+
+
+@pytest.mark.parametrize("dash", ["-", "–", "—"])
+def test_dash_attribution(nlp: Language, dash: str) -> None:
+    """'"..." - Name' attributes the quote to the name after the dash."""
+    text = f'"Every child deserves a warm meal at school." {dash} Priya Raman'
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].rule == "dash-attribution"
+    assert qs[0].speaker.name == "Priya Raman"
+
+
+def test_appositive_speaker(nlp: Language) -> None:
+    """'Name, a description, said' names the person, not the description."""
+    text = (
+        '"The new vaccine cut infections by half," Hugo Lindqvist, a veterinarian in Leeds, said.'
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].speaker.name == "Hugo Lindqvist"
+
+
+def test_told_reporters_is_indirect(nlp: Language) -> None:
+    """'X told reporters the ...' reports the clause after the listener."""
+    text = "Senator Dana Whitfield told reporters the committee would vote on the bill in May."
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].kind == QuoteKind.INDIRECT
+    assert qs[0].text == "the committee would vote on the bill in May"
+    assert qs[0].speaker.name == "Dana Whitfield"
+
+
+def test_clause_before_verb_is_whole_sentence(nlp: Language) -> None:
+    """'A, and B, researchers report' reports both conjuncts, not only the last one."""
+    text = (
+        "Young adults who lose a job are less likely to buy a home, and those who do "
+        "often pay more, economists said."
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text.startswith("Young adults who lose a job")
+    assert qs[0].text.endswith("often pay more")
+
+
+def test_reported_clause_runs_to_end_of_sentence(nlp: Language) -> None:
+    """'X said A, and B' reports A and B in one quote event."""
+    text = (
+        "Mayor Ines Duarte said the bridge would reopen on Friday, and the ferry "
+        "would keep running until then."
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text.endswith("until then")
+
+
+def test_trailing_attribution_misparsed_as_outer_verb(nlp: Language) -> None:
+    """'X said A, the radio reported': A is X's words and there is one quote."""
+    text = (
+        "Ms Ortiz said the two towns need to work together to defend their water rights, "
+        "the local radio station reported."
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text == "the two towns need to work together to defend their water rights"
+    assert qs[0].cue == "said"
+
+
+def test_belief_verbs_are_not_statements(nlp: Language) -> None:
+    """'The Liberals hope ...', 'analysts suggest ...' report a stance, not a statement."""
+    text = (
+        "The Liberals hope the new tax will help them win younger voters. "
+        "Analysts suggest the market will recover by spring."
+    )
+    assert _quotes(nlp, text) == []
+
+
+def test_negated_or_modal_speech_is_not_a_quote(nlp: Language) -> None:
+    """'has not said ...' and 'will argue that ...' report nothing that was said."""
+    text = (
+        "The governor has not said he would sign the bill. "
+        "The Greens will argue that the plan does not go far enough."
+    )
+    assert _quotes(nlp, text) == []
+
+
+def test_title_of_work_excluded(nlp: Language) -> None:
+    """A quoted title ('Aquaman'-like) is not a quote, even near a speech verb."""
+    text = "Critic Mae Holt said on Friday that she watched “The Silent Harbour Returns” twice."
+    qs = _quotes(nlp, text)
+    assert all("Silent Harbour" not in q.text or q.kind != QuoteKind.DIRECT for q in qs)
+    assert not any(q.text == "The Silent Harbour Returns" for q in qs)
+
+
+def test_nickname_excluded(nlp: Language) -> None:
+    """A quoted nickname inside the writer's sentence is not a quote."""
+    text = 'Boxer Carl "The Hammer" Jensen won his third title in Oslo on Saturday night.'
+    assert _quotes(nlp, text) == []
+
+
+def test_scare_quote_noun_phrase_excluded(nlp: Language) -> None:
+    """A quoted noun phrase after a determiner, with no speech verb before it, is dropped."""
+    text = "The budget includes “previously planned” spending of $40 million on roads."
+    assert _quotes(nlp, text) == []
+
+
+def test_fragment_after_described_as_is_kept(nlp: Language) -> None:
+    """'described the scene as "..."' keeps the quoted words."""
+    text = 'A witness, Tom Grady, described the scene as "total panic on every floor."'
+    qs = _quotes(nlp, text)
+    assert any("total panic on every floor" in q.text for q in qs)

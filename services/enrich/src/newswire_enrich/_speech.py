@@ -84,6 +84,14 @@ REPORTING_VERBS = frozenset(
 QUOTING_VERBS = REPORTING_VERBS | frozenset(
     [
         "ask",
+        "quip",
+        "comment",
+        "exclaim",
+        "counter",
+        "rule",
+        "offer",
+        "text",
+        "email",
         "call",
         "describe",
         "joke",
@@ -136,6 +144,30 @@ QUOTING_VERBS = REPORTING_VERBS | frozenset(
     ]
 )
 
+#: Reporting verbs of belief, expectation or inference: they govern a clause, but what they
+#: report is a stance ("the Liberals hope ...", "analysts suggest ..."), not a statement, so
+#: they make an indirect quote only when quoted words are inside the clause.
+STANCE_VERBS = frozenset(
+    [
+        "believe",
+        "think",
+        "hope",
+        "fear",
+        "worry",
+        "predict",
+        "estimate",
+        "suggest",
+        "indicate",
+        "signal",
+        "hint",
+        "conclude",
+        "deny",
+        "charge",
+        "accuse",
+        "post",
+    ]
+)
+
 #: Lemma forms of pronouns that refer back to a person.
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 
@@ -147,22 +179,42 @@ def is_reporting(tok: Token) -> bool:
     return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in REPORTING_VERBS
 
 
+def is_statement(tok: Token) -> bool:
+    """Whether the token is a reporting verb whose clause is a statement (an indirect quote)."""
+    return is_reporting(tok) and tok.lemma_.lower() not in STANCE_VERBS
+
+
+def is_asserted(verb: Token) -> bool:
+    """Whether a speech verb reports something said: not negated, not a modal guess.
+
+    'The president has not said he would veto it' and 'the Greens will argue that ...'
+    report nothing that was said.
+    """
+    for child in verb.children:
+        if child.dep_ == "neg" or (child.dep_ == "aux" and child.tag_ == "MD"):
+            return False
+    return True
+
+
 def is_quoting(tok: Token) -> bool:
     """Whether the token is a verb that can introduce quoted words."""
     return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in QUOTING_VERBS
 
 
-def subject_of(verb: Token) -> Token | None:
+def subject_of(verb: Token, exclude: tuple[int, int] | None = None) -> Token | None:
     """The speaker token of a speech verb: its subject, or that of the verb it hangs from.
 
     Handles 'X was quoted as saying', 'X said', 'said X' (inversion) and agents of passives.
+    Subjects starting inside the character range `exclude` (the quoted words, which the
+    parser sometimes takes for the subject of the verb after them) are passed over.
     """
+    lo, hi = exclude if exclude is not None else (0, 0)
     tok: Token | None = verb
     for _ in range(4):
         if tok is None:
             break
         for child in tok.children:
-            if child.dep_ in _SUBJECT_DEPS:
+            if child.dep_ in _SUBJECT_DEPS and not lo <= child.idx < hi:
                 return child
         for child in tok.children:
             if child.dep_ == "agent":

@@ -10,12 +10,25 @@ from newswire_shared.schemas import Entity, Quote, QuoteKind, Speaker
 
 from ._quotemarks import QuoteMarks, find_quote_marks
 from ._speakers import SpeakerResolver
-from ._speech import according_to, is_quoting, is_reporting, subject_of
+from ._speech import (
+    according_to,
+    is_asserted,
+    is_quoting,
+    is_reporting,
+    is_statement,
+    subject_of,
+)
 
 _STRIP = " \t\n,;:—–-"
 _MIN_WORDS_WITHOUT_CUE = 5
 #: A quote without its own speech verb continues a quote at most this many sentences back.
 _FOLLOW_ON_SENTENCES = 2
+#: Penn tags of finite verbs: quoted words holding one are a clause, not a label.
+_FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
+#: Words a title may keep in lower case.
+_TITLE_SMALL_WORDS = frozenset(
+    {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from"}
+)
 
 
 @dataclass
@@ -36,35 +49,131 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _is_title(content: str) -> bool:
+    """Title case or capitals with no sentence punctuation: 'Face the Nation', 'WASHED AWAY'."""
+    words = [w for w in content.split() if any(c.isalpha() for c in w)]
+    if not 2 <= len(words) <= 8 or content.rstrip()[-1:] in ",?!":
+        return False
+    if content.isupper():
+        return True
+    return all(w[0].isupper() or w.lower() in _TITLE_SMALL_WORDS for w in words)
+
+
 def _n_words(text: str) -> int:
     return sum(1 for w in text.split() if any(c.isalnum() for c in w))
 
 
-def _clauses(doc: Doc) -> list[_Clause]:
+def _paragraph(text: str, pos: int) -> tuple[int, int]:
+    """Offsets of the paragraph (line) holding `pos`."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end == -1 else end
+
+
+def _clause_end(verb: Token, comp: Token) -> Token:
+    """Last token of a clause reported after its verb: the rest of the verb's phrase.
+
+    'X said A, and B' reports both A and B; the phrase stops before another speech verb of
+    its own ('..., adding that C', '... and Y said D'), which reports a clause of its own.
+    """
+    right = verb.right_edge
+    for child in verb.rights:
+        if child.i <= comp.i:
+            continue
+        if is_quoting(child) and child.dep_ in ("conj", "advcl"):
+            stop = child.left_edge.i - 1
+            while stop > comp.right_edge.i and (
+                verb.doc[stop].is_punct or verb.doc[stop].dep_ == "cc"
+            ):
+                stop -= 1
+            return verb.doc[max(stop, comp.right_edge.i)]
+    return right
+
+
+def _clause_start_before(verb: Token, comp: Token) -> Token:
+    """First token of a clause reported before its verb ('CLAUSE, X said'): the sentence start.
+
+    The parser often hangs only the last conjunct on the verb ('A, and B, researchers
+    report'); the statement runs from the start of the sentence.
+    """
+    sent_start = verb.sent.start
+    i = comp.left_edge.i
+    while i > sent_start and not verb.doc[i - 1].is_space:
+        i -= 1
+    return verb.doc[i]
+
+
+def _attribution_start(verb: Token, comp: Token) -> int:
+    """Token index where the attribution after a clause begins ('..., the minister said')."""
+    start = verb.i
+    for child in verb.lefts:
+        if child.i > comp.right_edge.i and child.dep_ in ("nsubj", "nsubjpass", "aux", "advmod"):
+            start = min(start, child.left_edge.i)
+    return start
+
+
+def _clauses(doc: Doc, text: str) -> list[_Clause]:
+    """The reported clauses of the speech verbs: one before and one after each verb at most."""
     out: list[_Clause] = []
-    text = doc.text  # Doc.text is rebuilt from the tokens on each access
+    done: set[int] = set()  # verbs whose clause was already taken by an outer verb
     for tok in doc:
         if not is_quoting(tok):
             continue
-        for child in tok.children:
-            if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and not is_reporting(tok)):
-                left = child.left_edge
-                while left.i < child.i and (
-                    left.dep_ == "mark" or left.is_punct or left.lower_ == "that"
-                ):
-                    left = doc[left.i + 1]
-                right = child.right_edge
-                start, end = _trim(text, left.idx, right.idx + len(right))
-                if end > start:
-                    out.append(_Clause(tok, start, end))
+        pstart, pend = _paragraph(text, tok.idx)
+        comps = [
+            c
+            for c in tok.children
+            if c.dep_ == "ccomp" or (c.dep_ == "xcomp" and not is_reporting(tok))
+        ]
+        after = [c for c in comps if c.i > tok.i]
+        before = [c for c in comps if c.i < tok.i]
+        spans: list[tuple[Token, Token]] = []
+        inner = [c for c in after[-1].children if c.dep_ == "ccomp"] if after else []
+        if after and is_quoting(after[-1]) and inner and inner[0].i < after[-1].i:
+            # 'X said A, the broadcaster reported' parsed as said -> reported -> A: A is X's.
+            outer = after[-1]
+            end_i = max(_attribution_start(outer, inner[-1]) - 1, inner[-1].right_edge.i)
+            spans.append((inner[0].left_edge, doc[end_i]))
+            done.add(outer.i)
+        elif after:
+            left = after[0].left_edge
+            while left.i < after[0].i and (
+                left.dep_ == "mark" or left.is_punct or left.lower_ == "that"
+            ):
+                left = doc[left.i + 1]
+            spans.append((left, _clause_end(tok, after[-1])))
+        if before and tok.i not in done:
+            last = before[-1]
+            left = before[0].left_edge
+            if is_reporting(tok):
+                left = _clause_start_before(tok, before[0])
+            end_i = max(_attribution_start(tok, last) - 1, last.right_edge.i)
+            spans.append((left, doc[end_i]))
+        for left, right in spans:
+            start, end = _trim(text, max(left.idx, pstart), min(right.idx + len(right), pend))
+            if end > start and text[end - 1] == ".":
+                start, end = _trim(text, start, end - 1)
+            if end > start:
+                out.append(_Clause(tok, start, end))
     return out
 
 
-def _sentence_span(doc: Doc, start: int, end: int) -> Span:
+def _sentence_span(doc: Doc, text: str, start: int, end: int) -> Span:
+    """The sentence(s) holding [start, end), cut to the paragraphs of `start` and `end`.
+
+    The parser sometimes runs a sentence over a paragraph break (a caption, a 'READ MORE'
+    line); an attribution never crosses one.
+    """
     first = doc.char_span(start, start + 1, alignment_mode="expand")
     last = doc.char_span(max(end - 1, start), max(end, start + 1), alignment_mode="expand")
     s = first.sent.start if first is not None and len(first) else 0
     e = last.sent.end if last is not None and len(last) else len(doc)
+    pstart = _paragraph(text, start)[0]
+    pend = _paragraph(text, max(end - 1, start))[1]
+    while s < e - 1 and doc[s].idx < pstart:
+        s += 1
+    while e > s + 1 and doc[e - 1].idx >= pend:
+        e -= 1
     return doc[s:e]
 
 
@@ -94,7 +203,7 @@ class _Extractor:
         self.doc = doc
         self.text = doc.text
         self.resolve = SpeakerResolver(doc, entities)
-        self.clauses = _clauses(doc)
+        self.clauses = _clauses(doc, self.text)
         self.quotes: list[Quote] = []
 
     def _make(
@@ -111,8 +220,10 @@ class _Extractor:
         )
 
     def _clause_for(self, qm: QuoteMarks) -> _Clause | None:
+        """The reported clause holding the quote: the narrowest statement, else any."""
         inside = [c for c in self.clauses if c.start <= qm.open + 1 and qm.close <= c.end + 1]
-        return min(inside, key=lambda c: c.end - c.start) if inside else None
+        stated = [c for c in inside if is_statement(c.verb)]
+        return min(stated or inside, key=lambda c: c.end - c.start) if inside else None
 
     def _is_direct(self, qm: QuoteMarks, sent: Span) -> bool:
         cs, ce = qm.content
@@ -131,12 +242,31 @@ class _Extractor:
                 return True
         return False
 
+    def _is_reported_fragment(self, qm: QuoteMarks) -> bool:
+        """Whether quoted words inside a sentence are someone's words, not a scare quote.
+
+        They are when they make a clause of their own (a finite verb: 'Macri "discussed
+        ..."') or follow a speech verb, 'that' or 'as' ('described as "lacking ..."').
+        """
+        cs, ce = qm.content
+        words = self.doc.char_span(cs, ce, alignment_mode="contract")
+        if words is not None and any(t.tag_ in _FINITE_TAGS for t in words):
+            return True
+        before = self.doc.char_span(max(qm.open - 1, 0), qm.open, alignment_mode="expand")
+        i = before[0].i if before is not None and len(before) else -1
+        while i >= 0 and (self.doc[i].is_punct or self.doc[i].is_space):
+            i -= 1
+        if i < 0:
+            return True
+        tok = self.doc[i]
+        return tok.lower_ in ("as", "that") or is_quoting(tok)
+
     def _speaker_near(self, qm: QuoteMarks, sent: Span) -> tuple[Speaker, str | None, bool]:
         cs, ce = qm.content
         cue = _nearest_cue(sent, cs, ce)
         if cue is not None:
-            subj = subject_of(cue)
-            if subj is not None and not (cs <= subj.idx < ce):
+            subj = subject_of(cue, exclude=(qm.open, qm.close + 1))
+            if subj is not None:
                 return self.resolve.speaker(subj), cue.text, True
             src = _according(sent, cs, ce)
             if src is not None:
@@ -163,19 +293,26 @@ class _Extractor:
         """Token index of the start of the sentence `n` sentences before `sent`."""
         start = sent.start
         for _ in range(n):
-            if start == 0:
+            before = self._previous_sentence(self.doc[start:start])
+            if before is None:
                 break
-            start = self.doc[start - 1].sent.start
+            start = before.start
         return start
 
     def _previous_sentence(self, sent: Span) -> Span | None:
-        if sent.start == 0:
+        """The sentence before `sent`, cut to its paragraph."""
+        i = sent.start - 1
+        while i >= 0 and self.doc[i].is_space:
+            i -= 1
+        if i < 0:
             return None
-        return self.doc[sent.start - 1].sent
+        tok = self.doc[i]
+        return _sentence_span(self.doc, self.text, tok.idx, tok.idx + len(tok))
 
     def quote_marks(self) -> None:
         prev: Quote | None = None
         prev_end_sent = -1
+        open_ended: dict[int, Quote] = {}  # quotes whose closing mark is in a later paragraph
         for qm in find_quote_marks(self.text):
             cs, ce = _trim(self.text, *qm.content)
             content = self.text[cs:ce]
@@ -184,7 +321,7 @@ class _Extractor:
                 clause = None  # the clause is the quote itself: a direct quote
             if _n_words(content) < 2 and clause is None:
                 continue
-            sent = _sentence_span(self.doc, qm.open, qm.close)
+            sent = _sentence_span(self.doc, self.text, qm.open, qm.close)
             if clause is not None:
                 if clause.used:
                     continue
@@ -201,7 +338,11 @@ class _Extractor:
                 for c in self.clauses:
                     if c.start >= qm.open and c.end <= qm.close + 1:
                         c.used = True  # clauses inside the quote are the speaker's words
+                if _is_title(content):
+                    continue  # a title of a work or a heading, not somebody's words
                 direct = self._is_direct(qm, sent)
+                if not direct and not self._is_reported_fragment(qm):
+                    continue  # a scare quote or a nickname inside the writer's own sentence
                 spk, cue, has_cue = self._speaker_near(qm, sent)
                 rule = "quote-marks"
                 if spk.name is None:
@@ -211,26 +352,50 @@ class _Extractor:
                 if not has_cue and direct:
                     before = self._previous_sentence(sent)
                     near = self._sentences_back(sent, _FOLLOW_ON_SENTENCES)
-                    if prev is not None and before is not None and prev_end_sent >= near:
-                        spk, cue, has_cue, rule = prev.speaker, prev.cue, True, "follow-on"
-                    elif before is not None and before.text.rstrip().endswith(":"):
+                    if before is not None and before.text.rstrip().endswith(":"):
                         spk, cue, has_cue = self._speaker_near(
                             QuoteMarks(before.end_char, before.end_char), before
                         )
                         rule = "colon-intro"
+                    elif prev is not None and before is not None and prev_end_sent >= near:
+                        spk, cue, has_cue, rule = prev.speaker, prev.cue, True, "follow-on"
                 if not has_cue and _n_words(content) < _MIN_WORDS_WITHOUT_CUE:
                     continue
                 if not direct and not has_cue:
                     continue
                 kind = QuoteKind.DIRECT if direct else QuoteKind.MIXED
                 q = self._make(cs, ce, kind, spk, cue, rule)
+                if not qm.closed and (rule == "follow-on" or cue is None):
+                    open_ended[len(self.quotes)] = q
             self.quotes.append(q)
             prev, prev_end_sent = q, sent.end
+        self._spanning_paragraphs(open_ended)
+
+    def _spanning_paragraphs(self, open_ended: dict[int, Quote]) -> None:
+        """A quote over several paragraphs takes the attribution of a later paragraph.
+
+        The opening mark starts each paragraph and only the last one is closed; when the
+        first paragraphs name nobody, the speaker is the one named in the next paragraph.
+        """
+        for i in sorted(open_ended, reverse=True):
+            if i + 1 >= len(self.quotes):
+                continue
+            q, nxt = self.quotes[i], self.quotes[i + 1]
+            between = self.text[q.end : nxt.start]
+            if "\n" not in between or between.strip(" \n“\"«'‘") != "":
+                continue
+            if nxt.speaker.name is None or nxt.rule not in ("quote-marks", "spanning-paragraphs"):
+                continue
+            self.quotes[i] = q.model_copy(
+                update={"speaker": nxt.speaker, "cue": nxt.cue, "rule": "spanning-paragraphs"}
+            )
 
     def indirect(self) -> None:
         taken = [(q.start, q.end) for q in self.quotes]
         marks = [(qm.open, qm.close) for qm in find_quote_marks(self.text)]
-        reporting = [c for c in self.clauses if is_reporting(c.verb) and not c.used]
+        reporting = [
+            c for c in self.clauses if is_statement(c.verb) and is_asserted(c.verb) and not c.used
+        ]
         for c in reporting:
             if any(o.verb.idx >= c.start and o.verb.idx < c.end for o in reporting if o is not c):
                 continue  # keep the innermost report: "CCTV said Lavrov said ..."
