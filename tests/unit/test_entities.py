@@ -249,3 +249,12 @@ def test_role_noun_before_a_name_is_not_part_of_it(nlp: Language) -> None:
     doc = nlp("Organizer Dwayne Croteau said the rally would go ahead.")
     doc.ents = [doc.char_span(0, len("Organizer Dwayne Croteau"), label="PERSON")]
     assert [e.name for e in extract_entities(doc)] == ["Dwayne Croteau"]
+
+
+def test_entity_never_spans_a_paragraph_break(nlp: Language) -> None:
+    """A span the model ran across a line break is cut at the break."""
+    text = "Visitors came to Toronto\n\nCity Hall opened later."
+    doc = nlp(text)
+    start = text.index("Toronto")
+    doc.ents = [doc.char_span(start, text.index("Hall") + 4, label="GPE", alignment_mode="expand")]
+    assert [e.name for e in extract_entities(doc)] == ["Toronto"]

@@ -159,9 +159,10 @@ def _mentions(doc: Doc, text: str, source: str) -> list[_Mention]:
 def _mention(span: Span, text: str, source: str) -> _Mention | None:
     label = span.label_ or "PERSON"
     end_char = span.end_char
-    paren = text.find("(", span.start_char, end_char)
-    if paren > span.start_char:  # "Federal Bureau of Investigation (FBI": the name ends before
-        end_char = paren
+    for stop in ("(", "\n"):  # "Federal Bureau of Investigation (FBI"; a span across lines
+        cut = text.find(stop, span.start_char, end_char)
+        if cut > span.start_char:
+            end_char = cut
     start_char = span.start_char
     if label == "PERSON":  # "Organizer Dwayne Croteau": a role noun is not part of the name
         lead = 0
