@@ -1,49 +1,243 @@
 """Speaker resolution: from the word that names a speaker to a resolved name.
 
 The quote step finds *where* the speaker is named (the subject of a speech verb, the object
-of "according to", the name after a dash); :class:`SpeakerResolver` decides *who* that is:
-the entity whose mention it is, the person a pronoun refers to, or a description.
+of "according to", the name after a dash); :class:`SpeakerResolver` decides *who* that is.
+Rules, tried in order; the one that decided is the resolution's ``rule``:
+
+``mention``
+    the token is inside an entity mention ("Lavrov", "Xi Jinping's", "President Xi"), is a
+    surname of a PERSON entity spaCy missed there ("Hinderks added"), or a description is in
+    apposition to a name ("One red-state Democrat, Sen. Jon Tester, said");
+``name``
+    a proper name no entity covers ("Yuni said", "an official named Jhony"): as written;
+``pronoun``
+    he/she go to the most recent person named as a main-clause subject outside quotation
+    marks whose gender agrees (given-name statistics, honorifics such as "Mr."/"Ms."), then
+    to the most recent such person mentioned at all; they/we go to the most recent group
+    ("Some experts ... They say"), else organisation; it goes to the most recent
+    organisation ("The ministry ... It said");
+``description->entity``
+    a definite description ("the mayor", "the Chinese leader", "the parole board") goes to
+    the most recent entity seen with that role word next to its name ("Surrey Mayor Doug
+    McCallum", "Xi Jinping, the Chinese president", "Parole Board of Canada");
+``document``
+    a statement, release or report as subject goes to its author ("her statement read",
+    "The RCMP statement said", "a statement released by the Prime Minister's Office");
+``description``
+    otherwise the noun phrase as written ("a spokesperson", "Surrey staff", "some critics").
+
+Everything the rules look at is precomputed once per document (mentions by token, subjects in
+order, role words and gender per entity), so one resolution is a bisect plus a short walk.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
 from newswire_shared.schemas import Entity, Speaker
 
-from ._speech import PERSON_PRONOUNS
+from ._names import (
+    TITLES,
+    female_share,
+    is_given_name,
+    looks_like_person_name,
+    name_key,
+    trim_name,
+)
+from ._quotemarks import find_quote_marks
+
+#: Pronouns that refer back to one person, with the gender they require.
+_PERSON_PRONOUNS = {
+    "he": "m",
+    "him": "m",
+    "his": "m",
+    "himself": "m",
+    "she": "f",
+    "her": "f",
+    "hers": "f",
+    "herself": "f",
+}
+#: Pronouns that refer back to a group or an organisation.
+_GROUP_PRONOUNS = frozenset({"they", "them", "their", "we", "us", "our"})
+_THING_PRONOUNS = frozenset({"it", "its"})
+#: Pronoun-like quantifiers that head a description ("some in the Muslim community").
+_QUANTIFIERS = frozenset(
+    "some many most several others few both all one two three four five none".split()
+)
+#: Words before a name that tell the person's gender.
+_MALE_WORDS = frozenset(
+    "mr sir lord king prince father brother spokesman chairman congressman councilman "
+    "businessman sportsman husband son grandfather uncle".split()
+)
+_FEMALE_WORDS = frozenset(
+    "mrs ms miss madam madame dame lady queen princess sister spokeswoman chairwoman "
+    "congresswoman councilwoman businesswoman sportswoman wife daughter grandmother aunt "
+    "mother".split()
+)
+#: A share of women among bearers of a given name beyond which the gender is taken as known.
+_GENDER_CONFIDENT = 0.8
+#: Head nouns of descriptions of organisations (they/it can refer back to them).
+_ORG_NOUNS = frozenset(
+    """
+    agency authority board bureau cabinet camp campaign city club coalition college commission
+    committee company corporation council court department embassy firm force government group
+    hospital institute league legislature military ministry network office organisation
+    organization panel parliament party police province regulator school service team tribunal
+    union university administration army navy municipality district county state
+    newspaper broadcaster outlet channel website
+    """.split()
+)
+#: Common nouns for people that the suffix test below misses.
+_PEOPLE_NOUNS = frozenset(
+    """
+    people person staff crew police official expert critic analyst witness victim citizen
+    public family relative friend neighbour neighbor child parent student patient doctor nurse
+    lawyer attorney chief leader aide source insider delegate diplomat activist advocate
+    spokesperson spokesman spokeswoman executive candidate colleague fan player coach
+    """.split()
+)
+_PEOPLE_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent", "ee", "man", "woman", "ive")
+_NOT_PEOPLE = frozenset(
+    """
+    number paper order letter matter water river border sector factor error motor
+    report center centre event government agreement statement document percent comment
+    element moment argument department environment investment parliament management
+    development treatment movement settlement equipment payment incident content talent
+    objective initiative incentive alternative perspective
+    """.split()
+)
+#: Nouns for things an author issues: the author is the speaker.
+_DOCUMENT_NOUNS = frozenset(
+    """
+    statement release report decision letter notice website post tweet memo document
+    filing complaint ruling judgment judgement order lawsuit study survey poll paper email
+    announcement communique communiqué readout transcript message bulletin
+    """.split()
+)
+#: Words a description may use for any head of state or government, or any official.
+_LEADER_TITLES = frozenset(
+    "president premier chancellor king queen leader chairman emperor minister".split()
+)
+_GENERIC_ROLES = {"leader": _LEADER_TITLES, "official": TITLES}
+#: Modifiers that do not tell one holder of a role from another ("the new mayor").
+_NEUTRAL_MODIFIERS = frozenset("former new top then current outgoing incoming".split())
+#: Children of a noun that end the noun phrase as a name for it.
+_NP_STOP_DEPS = frozenset({"relcl", "appos", "punct", "cc", "conj", "advcl", "parataxis"})
+#: Inside a modifier of the noun, co-ordination belongs to the phrase ("unauthorized to
+#: speak publicly and granted anonymity").
+_INNER_STOP_DEPS = frozenset({"relcl", "appos", "advcl", "parataxis"})
+_MAX_DESCRIPTION_WORDS = 12
+#: How many earlier subjects a pronoun looks through before falling back to plain mentions.
+_PRONOUN_LOOKBACK = 25
+#: A group pronoun ("they") looks back this many characters at most.
+_GROUP_LOOKBACK_CHARS = 1500
+#: A description is matched to entities named at most this many characters earlier.
+_DESCRIPTION_LOOKBACK_CHARS = 6000
+#: spaCy labels that are never a speaker's name.
+_NOT_NAMES = frozenset(
+    {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "LAW", "EVENT"}
+)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A resolved speaker and how it was found (see the module docstring for the rules)."""
+
+    speaker: Speaker
+    rule: str
+    entity: Entity | None = None
+
+
+_NONE = Resolution(Speaker(), "none")
+
+
+@dataclass
+class _Referent:
+    """Something a later pronoun can refer back to: a subject outside quotation marks."""
+
+    pos: int
+    kind: str  # "person", "group" (people or bodies, plural), "org" (one body), "someone"
+    resolution: Resolution
+    gender: str | None = None
+    embedded: bool = False  # subject inside a reported clause ("X said [Y did ...]")
+
+
+@dataclass
+class _EntityInfo:
+    roles: set[str] = field(default_factory=set)  # nouns a description may use as its head
+    mods: set[str] = field(default_factory=set)  # any word seen next to the name
+    gender: str | None = None
+    personish: bool = False
 
 
 class SpeakerResolver:
     """Turns the token naming a speaker into a Speaker, using the entities' mentions."""
 
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
+        self._doc = doc
+        self._text = doc.text  # rebuilt from the tokens on every access: read it once
         spans = sorted(
-            ((m.start, m.end, e) for e in entities for m in e.mentions), key=lambda t: t[:2]
+            ((m.start, m.end, e) for e in entities for m in e.mentions if m.source == "text"),
+            key=lambda t: t[:2],
         )
         self._spans = spans
         self._starts = [s for s, _, _ in spans]
         self._persons = [e for e in entities if e.label == "PERSON"]
-        subjects: list[tuple[int, Entity]] = []
+        self._info: dict[str, _EntityInfo] = {e.id: _EntityInfo() for e in entities}
+        #: token index -> entity whose mention covers it (PERSON wins over others)
+        self._tok_ent: dict[int, Entity] = {}
+        heads: list[tuple[Token, Entity]] = []
         for s, e, ent in spans:
             span = doc.char_span(s, e, alignment_mode="expand")
-            if ent.label == "PERSON" and span is not None and span.root.dep_.startswith("nsubj"):
-                subjects.append((s, ent))
-        self._subjects = subjects
-        self._subject_starts = [s for s, _ in subjects]
+            if span is None or not len(span):
+                continue
+            for t in span:
+                old = self._tok_ent.get(t.i)
+                if old is None or (ent.label == "PERSON" and old.label != "PERSON"):
+                    self._tok_ent[t.i] = ent
+            heads.append((span.root, ent))
+        self._not_names = {t.i for e in doc.ents if e.label_ in _NOT_NAMES for t in e}
+        self._quotes = [(qm.open, qm.close) for qm in find_quote_marks(self._text)]
+        self._quote_opens = [o for o, _ in self._quotes]
+        for ent in entities:
+            self._collect_name_evidence(ent)
+        for head, ent in heads:
+            self._collect_context_evidence(head, ent)
+        self._person_names = {
+            w: e
+            for e in sorted(entities, key=lambda e: e.count)
+            if self._info[e.id].personish
+            for w in name_key(_person_part(e.name)).split()
+        }
+        self._role_index: dict[str, list[tuple[int, Entity]]] = {}
+        for s, _, ent in spans:
+            for role in self._info[ent.id].roles:
+                self._role_index.setdefault(role, []).append((s, ent))
+        self._sent_starts = [0] + [sent.start_char for sent in doc.sents if sent.start_char]
+        self._referents: list[_Referent] = []
+        self._referent_pos: list[int] = []
+        self._build_referents()
+        #: The rule of the latest :meth:`speaker` or :meth:`resolve` call.
+        self.last_rule: str = "none"
 
-    def last_subject_person_before(self, pos: int) -> Entity | None:
-        """The PERSON most recently named as a subject before `pos` (pronoun antecedent)."""
-        i = bisect.bisect_left(self._subject_starts, pos) - 1
-        return self._subjects[i][1] if i >= 0 else self.last_person_before(pos)
+    # -- public API ------------------------------------------------------------------------
 
-    def by_surname(self, word: str) -> Entity | None:
-        """A PERSON whose name contains the proper noun `word` (spaCy missed the mention)."""
-        key = word.casefold()
-        hits = [e for e in self._persons if key in e.name.casefold().split()]
-        return max(hits, key=lambda e: e.count) if hits else None
+    def speaker(self, tok: Token | None) -> Speaker:
+        """Resolve the token naming a speaker to a Speaker (see :meth:`resolve`).
+
+        The rule that decided is left in :attr:`last_rule` for the caller's log or Quote.rule.
+        """
+        return self.resolve(tok).speaker
+
+    def resolve(self, tok: Token | None) -> Resolution:
+        """Resolve the token naming a speaker: a Speaker plus the rule that decided it."""
+        res = self._resolve(tok) if tok is not None else _NONE
+        self.last_rule = res.rule
+        return res
 
     def at(self, start: int, end: int) -> Entity | None:
         """The entity with a mention overlapping [start, end)."""
@@ -59,6 +253,11 @@ class SpeakerResolver:
             i -= 1
         return best
 
+    def last_subject_person_before(self, pos: int) -> Entity | None:
+        """The person most recently named as a subject before `pos` (pronoun antecedent)."""
+        res = self._pronoun_person(pos, None)
+        return res.entity if res is not None else None
+
     def last_person_before(self, pos: int) -> Entity | None:
         """The PERSON most recently mentioned before `pos`."""
         i = bisect.bisect_left(self._starts, pos) - 1
@@ -69,19 +268,507 @@ class SpeakerResolver:
             i -= 1
         return None
 
-    def speaker(self, tok: Token | None) -> Speaker:
-        """Resolve a subject token to a Speaker (pronouns to the last named person)."""
-        if tok is None:
-            return Speaker()
-        if tok.lower_ in PERSON_PRONOUNS:
-            ent = self.last_subject_person_before(tok.idx)
+    def by_surname(self, word: str) -> Entity | None:
+        """A person whose name contains the word `word` (spaCy missed the mention)."""
+        return self._person_names.get(name_key(word))
+
+    # -- evidence about entities --------------------------------------------------------------
+
+    def _collect_name_evidence(self, ent: Entity) -> None:
+        info = self._info[ent.id]
+        # "Wet'suwet'en Hereditary Chief Na'moks" typed ORG is still a person
+        info.personish = ent.label == "PERSON" or _person_part(ent.name) != ent.name
+        if info.personish:
+            info.gender = _gender_of_name(_person_part(ent.name))
+            return
+        alpha = [w for w in name_key(ent.name).split() if w.isalpha()]
+        info.mods.update(alpha)
+        heads = [w for w in alpha if w in _ORG_NOUNS or w[:-1] in _ORG_NOUNS]
+        if alpha and ent.label == "ORG":
+            heads.append(alpha[-1])
+        info.roles.update(heads)
+        info.roles.update(w[:-1] for w in heads if w.endswith("s"))
+
+    def _collect_context_evidence(self, head: Token, ent: Entity) -> None:
+        """Role words next to a mention: "Surrey Mayor Doug McCallum", "X, the minister"."""
+        info = self._info[ent.id]
+        heads: list[str] = []
+        mods: list[str] = []
+        for t in self._doc[head.left_edge.i : head.i]:  # "Surrey Mayor [Doug McCallum]"
+            if self._tok_ent.get(t.i) is ent:
+                continue
+            if t.pos_ in ("NOUN", "PROPN", "ADJ") and t.dep_ in ("compound", "amod", "nmod"):
+                mods.append(t.lower_)
+                if t.pos_ == "NOUN" or t.lower_.rstrip(".") in TITLES:
+                    heads.append(t.lower_.rstrip("."))
+        j = head.left_edge.i - 1  # titles the parse attached elsewhere
+        while j >= 0 and j >= head.left_edge.i - 3:
+            word = self._doc[j].lower_.rstrip(".")
+            if word not in TITLES and word not in _MALE_WORDS | _FEMALE_WORDS:
+                break
+            heads.append(word)
+            j -= 1
+        # appositions both ways: "X, a district commander," / "the rookie defenceman, X"
+        nouns = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+        if head.dep_ == "appos" and head.head.pos_ == "NOUN":
+            nouns.append(head.head)
+        for noun in nouns:
+            heads.extend((noun.lemma_.lower(), noun.lower_))
+            mods.extend(
+                c.lower_ for c in noun.children if c.dep_ in ("amod", "compound") and c.i < noun.i
+            )
+        for word in heads:
+            key = word.replace("’", "'")
+            info.roles.add(key)
+            if info.gender is None and info.personish:
+                if key in _MALE_WORDS:
+                    info.gender = "m"
+                elif key in _FEMALE_WORDS:
+                    info.gender = "f"
+        info.mods.update(w.replace("’", "'") for w in mods + heads)
+
+    # -- discourse: subjects a pronoun can refer back to --------------------------------------
+
+    def _inside_quote(self, pos: int) -> bool:
+        i = bisect.bisect_right(self._quote_opens, pos) - 1
+        return i >= 0 and self._quotes[i][0] < pos < self._quotes[i][1]
+
+    def _build_referents(self) -> None:
+        for tok in self._doc:
+            if not tok.dep_.startswith("nsubj") and not _is_according_to(tok):
+                continue
+            if tok.lower_ in _PERSON_PRONOUNS or tok.pos_ == "PRON" or self._inside_quote(tok.idx):
+                continue
+            res = self._resolve_noun(tok)
+            if res.speaker.name is None:
+                continue
+            ref = self._referent(tok, res)
+            if ref is not None:
+                line = self._line_start(tok)  # a heading glued on is not a main clause
+                ref.embedded = any(
+                    a.dep_ in ("ccomp", "relcl", "advcl") and a.head.idx >= line
+                    for a in tok.ancestors
+                )
+                self._referents.append(ref)
+                self._referent_pos.append(ref.pos)
+
+    def _referent(self, tok: Token, res: Resolution) -> _Referent | None:
+        ent = res.entity
+        if ent is not None:
+            info = self._info[ent.id]
+            if info.personish:
+                return _Referent(tok.idx, "person", res, info.gender)
+            if ent.label in ("ORG", "GPE", "NORP"):
+                kind = "group" if ent.label == "NORP" or _plural(tok) else "org"
+                return _Referent(tok.idx, kind, res)
+            return None
+        if res.rule == "name":  # "Yuni said": a person if spaCy or a given name says so
+            label = tok.ent_type_
+            name = res.speaker.name or ""
+            if label == "PERSON" or (not label and is_given_name(name.split()[0])):
+                return _Referent(tok.idx, "person", res, _gender_of_name(name))
+            if label in ("ORG", "NORP", "GPE"):
+                return _Referent(tok.idx, "group" if _plural(tok) else "org", res)
+            return None
+        lemma = tok.lemma_.lower()
+        if lemma in _ORG_NOUNS:
+            return _Referent(tok.idx, "group" if _plural(tok) else "org", res)
+        if not _is_people_noun(lemma):
+            return None
+        if _plural(tok):
+            return _Referent(tok.idx, "group", res)
+        if tok.pos_ == "NOUN":
+            low = tok.lower_
+            gender = "m" if low in _MALE_WORDS else "f" if low in _FEMALE_WORDS else None
+            return _Referent(tok.idx, "someone", res, gender)
+        return None
+
+    def _sentence_of(self, pos: int) -> int:
+        """Start offset of the sentence containing `pos`."""
+        return self._sent_starts[bisect.bisect_right(self._sent_starts, pos) - 1]
+
+    def _same_sentence(self, pos: int, ok: Callable[[_Referent], bool]) -> Resolution | None:
+        """Hobbs' first step: the leftmost fitting subject earlier in the pronoun's sentence,
+        a main-clause one first ("Laurin said she was fortunate")."""
+        lo = bisect.bisect_left(self._referent_pos, self._sentence_of(pos))
+        hi = bisect.bisect_left(self._referent_pos, pos)
+        fits = [r for r in self._referents[lo:hi] if ok(r)]
+        main = [r for r in fits if not r.embedded]
+        return (main or fits)[0].resolution if fits else None
+
+    def _pronoun_person(self, pos: int, gender: str | None) -> Resolution | None:
+        def ok(ref: _Referent) -> bool:
+            return ref.kind == "person" and _agrees(ref.gender, gender)
+
+        here = self._same_sentence(pos, ok)
+        if here is not None:
+            return here
+        last = bisect.bisect_left(self._referent_pos, pos) - 1
+        subject: _Referent | None = None
+        someone: _Referent | None = None
+        for i in range(last, max(-1, last - _PRONOUN_LOOKBACK), -1):
+            ref = self._referents[i]
+            if ref.kind == "someone" and someone is None and _agrees(ref.gender, gender):
+                someone = ref
+            if ok(ref) and (subject is None or (subject.embedded and not ref.embedded)):
+                if subject is not None and self._sentence_of(ref.pos) < self._sentence_of(
+                    subject.pos
+                ):
+                    break  # an embedded subject in a later sentence beats an older main one
+                subject = ref
+                if not ref.embedded:
+                    break
+        # a fitting person named (not as a subject) in a later sentence than that subject:
+        # "For Megda Belkacemi, Friday is a day she has awaited. '...,' she said."
+        mention = self._last_person_mention(pos, gender)
+        if mention is not None and (
+            subject is None or self._sentence_of(mention[0]) > self._sentence_of(subject.pos)
+        ):
+            return _entity_resolution(mention[1], "pronoun")
+        if subject is not None:
+            return subject.resolution
+        return someone.resolution if someone is not None else None
+
+    def _last_person_mention(self, pos: int, gender: str | None) -> tuple[int, Entity] | None:
+        """The first fitting person named in the latest sentence before `pos` naming one
+        (outside quotation marks)."""
+        j = bisect.bisect_left(self._starts, pos) - 1
+        found: tuple[int, Entity] | None = None
+        while j >= 0:
+            s, _, ent = self._spans[j]
+            j -= 1
+            if found is not None and s < self._sentence_of(found[0]):
+                break
+            info = self._info[ent.id]
+            if info.personish and _agrees(info.gender, gender) and not self._inside_quote(s):
+                found = (s, ent)
+        return found
+
+    def _pronoun_group(self, pos: int, kinds: tuple[str, ...]) -> Resolution | None:
+        """The nearest fitting subject, of the first kind in `kinds` that has one in reach."""
+        for kind in kinds:
+            here = self._same_sentence(pos, _of_kind(kind))
+            if here is not None:
+                return here
+        last = bisect.bisect_left(self._referent_pos, pos) - 1
+        for kind in kinds:
+            fallback: Resolution | None = None
+            i = last
+            while i >= 0 and pos - self._referents[i].pos <= _GROUP_LOOKBACK_CHARS:
+                ref = self._referents[i]
+                i -= 1
+                if ref.kind != kind:
+                    continue
+                if not ref.embedded:
+                    return ref.resolution
+                fallback = fallback or ref.resolution
+            if fallback is not None:
+                return fallback
+        return None
+
+    # -- resolution ---------------------------------------------------------------------------
+
+    def _resolve(self, tok: Token) -> Resolution:
+        if tok.i in self._tok_ent:
+            return self._resolve_noun(tok)
+        low = tok.lower_
+        res: Resolution | None
+        if low in _PERSON_PRONOUNS:
+            res = self._pronoun_person(tok.idx, _PERSON_PRONOUNS[low])
+        elif low in _GROUP_PRONOUNS:
+            res = self._pronoun_group(tok.idx, ("group", "org"))
+        elif low in _THING_PRONOUNS:
+            res = self._pronoun_group(tok.idx, ("org",))
+        elif low in _QUANTIFIERS and any(c.dep_ == "prep" for c in tok.children):
+            phrase = self._description(tok)  # "some in the Muslim community"
+            return Resolution(Speaker(name=phrase), "description") if phrase else _NONE
+        elif tok.pos_ == "PRON":
+            return _NONE
         else:
-            ent = self.at(tok.idx, tok.idx + len(tok))
-            if ent is None and tok.pos_ == "PROPN":
-                ent = self.by_surname(tok.text)
-            if ent is None:
-                left, right = tok.left_edge, tok.right_edge
-                ent = self.at(left.idx, right.idx + len(right))
-        if ent is None:
-            return Speaker()
-        return Speaker(name=ent.name, entity_id=ent.id)
+            return self._resolve_noun(tok)
+        return _relabel(res, "pronoun") if res is not None else _NONE
+
+    def _resolve_noun(self, tok: Token) -> Resolution:
+        ent = self._tok_ent.get(tok.i)
+        named = self._apposed_name(tok)
+        if named is not None and (
+            ent is None
+            or (
+                not self._info[ent.id].personish
+                and named.entity is not None
+                and self._info[named.entity.id].personish
+            )
+        ):
+            return named  # "One red-state Democrat, Montana Sen. Jon Tester, said"
+        if ent is not None:
+            return _entity_resolution(ent, "mention")
+        if tok.text[:1].isupper() and tok.pos_ in ("PROPN", "X", "INTJ", "NUM"):
+            return self._resolve_name(tok)
+        if tok.pos_ in ("NOUN", "ADJ", "PROPN"):
+            return self._resolve_description(tok)
+        ent = self.at(tok.idx, tok.idx + len(tok))
+        if ent is not None:
+            return _entity_resolution(ent, "mention")
+        return self._person_inside(tok) or _NONE
+
+    def _person_inside(self, tok: Token) -> Resolution | None:
+        """A person named inside the phrase, not as a possessor or object of a preposition:
+        "Maintaining Close Exchanges Wang Yi mentioned" (a heading glued to the subject)."""
+        for t in tok.subtree:
+            ent = self._tok_ent.get(t.i)
+            if (
+                ent is not None
+                and self._info[ent.id].personish
+                and all(a.dep_ not in ("poss", "prep", *_NP_STOP_DEPS) for a in _path(t, tok))
+            ):
+                return _entity_resolution(ent, "mention")
+        return None
+
+    def _apposed_name(self, tok: Token) -> Resolution | None:
+        """A person's name in apposition, or after "named"/"called", to the speaker word."""
+        for child in tok.children:
+            if child.dep_ == "appos" and child.i > tok.i:
+                ent = self._tok_ent.get(child.i)
+                if ent is not None:
+                    return _entity_resolution(ent, "mention")
+        for child in tok.subtree:  # "an official in Banten province named Jhony"
+            if child.i <= tok.i or child.dep_ in ("relcl", "appos"):
+                continue
+            if child.dep_ == "acl" and child.lemma_ in ("name", "call", "identify"):
+                for grand in child.children:
+                    if grand.dep_ in ("oprd", "attr", "dobj", "xcomp") and grand.pos_ == "PROPN":
+                        return self._resolve_name(grand)
+        return None
+
+    def _resolve_name(self, tok: Token) -> Resolution:
+        flat = _flat_name(tok)
+        for t in flat:
+            ent = self._tok_ent.get(t.i)
+            if ent is not None:
+                return _entity_resolution(ent, "mention")
+        ent = self.by_surname(tok.text)
+        if ent is not None:
+            return _entity_resolution(ent, "mention")
+        inside = self._person_inside(tok)
+        if inside is not None:
+            return inside
+        if any(t.i in self._not_names for t in flat):
+            return _NONE
+        flat = [t for t in flat if t.idx >= self._line_start(tok)]
+        name = self._text[flat[0].idx : flat[-1].idx + len(flat[-1])]
+        trimmed = trim_name(name, 0, len(name), person=True)
+        if trimmed is None:
+            return _NONE
+        return Resolution(Speaker(name=name[trimmed[0] : trimmed[1]]), "name")
+
+    def _resolve_description(self, tok: Token) -> Resolution:
+        if tok.lemma_.lower() in _DOCUMENT_NOUNS:
+            res = self._document_author(tok)
+            if res is not None:
+                return res
+        ent = self._described_entity(tok)
+        if ent is not None:
+            return _entity_resolution(ent, "description->entity")
+        phrase = self._description(tok)
+        if not phrase:
+            return _NONE
+        return Resolution(Speaker(name=phrase), "description")
+
+    def _document_author(self, tok: Token) -> Resolution | None:
+        """'Her statement read', 'The RCMP statement said', 'a release from the ministry'."""
+        authors: list[Token] = []
+        for child in tok.children:
+            if child.dep_ == "poss" or (child.dep_ in ("compound", "amod") and child.i < tok.i):
+                authors.append(child)
+            elif child.dep_ == "prep" and child.lower_ in ("from", "by", "of"):
+                authors.extend(g for g in child.children if g.dep_ == "pobj")
+            elif child.dep_ == "acl":  # "a statement released by the Prime Minister's Office"
+                for grand in child.children:
+                    if grand.dep_ == "agent" or (grand.dep_ == "prep" and grand.lower_ == "by"):
+                        authors.extend(g for g in grand.children if g.dep_ == "pobj")
+        for author in authors:
+            res = self._resolve(author)
+            if res.entity is not None and res.entity.label == "NORP":
+                continue  # "the Chinese statement": which Chinese body is not known
+            if res.speaker.name is not None and (res.entity is not None or author.dep_ == "pobj"):
+                return _relabel(res, "document")
+            if res.speaker.name is not None and author.lower_ in _PERSON_PRONOUNS:
+                return _relabel(res, "document")
+        return None
+
+    def _described_entity(self, tok: Token) -> Entity | None:
+        """The entity a definite description ("the mayor") stands for, if one fits."""
+        if tok.tag_ in ("NNS", "NNPS"):
+            return None
+        dets = [c for c in tok.children if c.dep_ in ("det", "poss")]
+        if not dets or dets[0].lower_ not in ("the", "this", "that"):
+            return None
+        lemma = tok.lemma_.lower()
+        generic = lemma in _GENERIC_ROLES
+        roles = {lemma, tok.lower_} | _GENERIC_ROLES.get(lemma, frozenset())
+        modifiers = {
+            c.lower_ for c in tok.children if c.dep_ in ("amod", "compound") and c.i < tok.i
+        }
+        telling = modifiers - _NEUTRAL_MODIFIERS
+        wants_person = lemma not in _ORG_NOUNS
+        best: tuple[int, float, Entity] | None = None
+        if generic:  # "the Chinese leader": any person with a leader's title or "Chinese"
+            lo = bisect.bisect_left(self._starts, tok.idx - _DESCRIPTION_LOOKBACK_CHARS)
+            hi = bisect.bisect_left(self._starts, tok.idx)
+            for _s, _, ent in self._spans[lo:hi]:
+                info = self._info[ent.id]
+                if not info.personish:
+                    continue
+                matched = len(telling & info.mods)
+                if telling and not matched:
+                    continue
+                score = matched + (1 if info.roles & roles else 0)
+                if score and (best is None or (score, ent.salience) > best[:2]):
+                    best = (score, ent.salience, ent)
+            return best[2] if best else None
+        for role in roles:
+            for s, ent in self._role_index.get(role, []):
+                if s >= tok.idx:
+                    break
+                info = self._info[ent.id]
+                if tok.idx - s > _DESCRIPTION_LOOKBACK_CHARS or wants_person != info.personish:
+                    continue
+                score = len(telling & info.mods)
+                if telling and not score:
+                    continue
+                # a generic word ("the leader") picks the most central; a title the latest
+                cand = (score, ent.salience if generic else float(s), ent)
+                if best is None or cand[:2] > best[:2]:
+                    best = cand
+        return best[2] if best else None
+
+    def _line_start(self, tok: Token) -> int:
+        return self._text.rfind("\n", 0, tok.idx) + 1
+
+    def _description(self, tok: Token) -> str:
+        """The noun phrase headed by `tok` as written, without relative clauses or
+        appositions ("a spokesperson for the camp", "Surrey staff")."""
+        keep = [tok]
+        for child in tok.children:
+            if child.dep_ in _NP_STOP_DEPS or (child.i > tok.i and child.text in ",(—–-"):
+                continue
+            keep.extend(t for t in child.subtree if not _under(t, child, _INNER_STOP_DEPS))
+        keep.sort(key=lambda t: t.i)
+        toks: list[Token] = []  # the contiguous run around the head
+        for t in keep:
+            if toks and t.i != toks[-1].i + 1:
+                if t.i > tok.i:
+                    break
+                toks = []
+            toks.append(t)
+        line = self._line_start(tok)
+        toks = [t for t in toks if t.idx >= line and "\n" not in t.text]
+        while toks and (toks[0].is_punct or toks[0].dep_ in ("cc", "preconj")):
+            toks = toks[1:]
+        while toks and toks[-1].is_punct:
+            toks = toks[:-1]
+        if len(toks) > _MAX_DESCRIPTION_WORDS:
+            toks = [t for t in toks if t.i <= tok.i]
+        if not toks or tok not in toks:
+            return ""
+        return self._text[toks[0].idx : toks[-1].idx + len(toks[-1])]
+
+
+def _under(t: Token, top: Token, deps: frozenset[str]) -> bool:
+    """Whether `t` hangs below a dependent of type `deps` inside `top`'s subtree."""
+    while t.i != top.i:
+        if t.dep_ in deps:
+            return True
+        t = t.head
+    return False
+
+
+def _path(t: Token, top: Token) -> list[Token]:
+    """Tokens from `t` up to (not including) its ancestor `top`."""
+    out: list[Token] = []
+    while t.i != top.i and t.head is not t:
+        out.append(t)
+        t = t.head
+    return out
+
+
+def _flat_name(tok: Token) -> list[Token]:
+    """The proper-noun run around `tok` ("Tom Hinderks", "Na'moks")."""
+    doc = tok.doc
+    i = tok.i
+    while i > 0 and doc[i - 1].pos_ == "PROPN" and doc[i - 1].head.i in range(i - 1, tok.i + 1):
+        i -= 1
+    j = tok.i
+    while j + 1 < len(doc) and doc[j + 1].pos_ == "PROPN" and doc[j + 1].head.i == tok.i:
+        j += 1
+    return list(doc[i : j + 1])
+
+
+def _is_people_noun(lemma: str) -> bool:
+    """Whether a common noun names people ("critics", "residents", "staff", "a spokesperson")."""
+    return (
+        lemma in _PEOPLE_NOUNS
+        or lemma in TITLES
+        or lemma in _MALE_WORDS
+        or lemma in _FEMALE_WORDS
+        or (lemma.endswith(_PEOPLE_SUFFIXES) and lemma not in _NOT_PEOPLE)
+    )
+
+
+def _is_according_to(tok: Token) -> bool:
+    if tok.dep_ != "pobj" or tok.head.lower_ != "to":
+        return False
+    prep = tok.head
+    return prep.head.lower_ == "according" or (
+        prep.i > 0 and tok.doc[prep.i - 1].lower_ == "according"
+    )
+
+
+def _person_part(name: str) -> str:
+    """A person's name without a title glued into the entity name ("Chief Na'moks")."""
+    if "\n" in name:  # "RONALD/AFP/Getty Images\n\nDudi Dwiriadi": a caption glued on
+        lines = [line.strip() for line in name.splitlines() if line.strip()]
+        if lines:
+            ranked = sorted(
+                enumerate(lines),
+                key=lambda t: (looks_like_person_name(t[1]), "/" not in t[1], t[0]),
+            )
+            name = ranked[-1][1]
+    cut = trim_name(name, 0, len(name), person=True)
+    if not cut or cut == (0, len(name)):
+        return name
+    rest = name[cut[0] : cut[1]]
+    return rest if rest[:1].isupper() and " of " not in f" {rest} " else name
+
+
+def _gender_of_name(name: str) -> str | None:
+    words = name.split()
+    share = female_share(words[0]) if words else None
+    if share is None:
+        return None
+    if share >= _GENDER_CONFIDENT:
+        return "f"
+    return "m" if share <= 1 - _GENDER_CONFIDENT else None
+
+
+def _of_kind(kind: str) -> Callable[[_Referent], bool]:
+    def ok(ref: _Referent) -> bool:
+        return ref.kind == kind
+
+    return ok
+
+
+def _agrees(have: str | None, want: str | None) -> bool:
+    return have is None or want is None or have == want
+
+
+def _plural(tok: Token) -> bool:
+    return tok.tag_ in ("NNS", "NNPS") or tok.morph.to_dict().get("Number") == "Plur"
+
+
+def _entity_resolution(ent: Entity, rule: str) -> Resolution:
+    return Resolution(Speaker(name=_person_part(ent.name), entity_id=ent.id), rule, ent)
+
+
+def _relabel(res: Resolution, rule: str) -> Resolution:
+    return Resolution(res.speaker, rule, res.entity)

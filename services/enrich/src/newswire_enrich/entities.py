@@ -160,9 +160,9 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
     label = span.label_ or "PERSON"
     end_char = span.end_char
     for stop in ("(", "\n"):  # "Federal Bureau of Investigation (FBI"; a span across lines
-        cut = text.find(stop, span.start_char, end_char)
-        if cut > span.start_char:
-            end_char = cut
+        at = text.find(stop, span.start_char, end_char)
+        if at > span.start_char:
+            end_char = at
     start_char = span.start_char
     if label == "PERSON":  # "Organizer Dwayne Croteau": a role noun is not part of the name
         lead = 0

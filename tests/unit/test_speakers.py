@@ -1,0 +1,190 @@
+"""Unit tests of speaker resolution: from the word naming a speaker to a name and entity."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from newswire_enrich._speakers import Resolution, SpeakerResolver
+from newswire_enrich.entities import extract_entities
+from newswire_enrich.nlp import MODEL_DEFAULT, load_model
+from newswire_shared.schemas import Entity
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    """The spaCy pipeline, loaded once per module (load_model also caches it)."""
+    return load_model(MODEL_DEFAULT)
+
+
+def _setup(nlp: Language, text: str) -> tuple[Doc, list[Entity], SpeakerResolver]:
+    doc = nlp(text)
+    entities = extract_entities(doc)
+    return doc, entities, SpeakerResolver(doc, entities)
+
+
+def _subject_of_last(doc: Doc, verb: str) -> Token:
+    """The subject of the last occurrence of `verb` (the speaker word the quote step finds)."""
+    verbs = [t for t in doc if t.lower_ == verb]
+    assert verbs, verb
+    for child in verbs[-1].children:
+        if child.dep_.startswith("nsubj"):
+            return child
+    raise AssertionError(f"no subject for {verb!r}")
+
+
+def _token(doc: Doc, word: str, nth: int = -1) -> Token:
+    return [t for t in doc if t.text == word][nth]
+
+
+def _resolve(nlp: Language, text: str, verb: str = "said") -> tuple[Resolution, list[Entity]]:
+    doc, entities, resolver = _setup(nlp, text)
+    res = resolver.resolve(_subject_of_last(doc, verb))
+    assert resolver.last_rule == res.rule
+    return res, entities
+
+
+def _id_of(entities: list[Entity], name: str) -> str:
+    return next(e.id for e in entities if e.name == name)
+
+
+def test_full_name_mention(nlp: Language) -> None:
+    """A subject inside an entity mention resolves to that entity: rule 'mention'."""
+    res, ents = _resolve(nlp, "Maria Lopez said the bridge would reopen in May.")
+    assert res.speaker.name == "Maria Lopez"
+    assert res.speaker.entity_id == _id_of(ents, "Maria Lopez")
+    assert res.rule == "mention"
+
+
+def test_partial_name_resolves_to_full_name(nlp: Language) -> None:
+    """A surname alone ("Okafor") resolves to the full name given earlier."""
+    text = (
+        "Farmer Thomas Okafor has grown maize near the river for thirty years. "
+        "Okafor said the harvest was the best in a decade."
+    )
+    res, ents = _resolve(nlp, text)
+    assert res.speaker.name == "Thomas Okafor"
+    assert res.speaker.entity_id == _id_of(ents, "Thomas Okafor")
+
+
+def test_possessive_statement_resolves_to_its_author(nlp: Language) -> None:
+    """A possessive author of a statement ("Okafor's statement said") is the speaker."""
+    text = (
+        "Thomas Okafor runs the largest farm in the valley. "
+        "Okafor's statement said the drought had cost him half of his crop."
+    )
+    res, ents = _resolve(nlp, text)
+    assert res.speaker.name == "Thomas Okafor"
+    assert res.speaker.entity_id == _id_of(ents, "Thomas Okafor")
+    assert res.rule == "document"
+
+
+def test_possessive_name_token_resolves(nlp: Language) -> None:
+    """The name in "Okafor's" (possessive inside the mention) resolves to the person."""
+    doc, _, resolver = _setup(
+        nlp, "Thomas Okafor spoke on Monday. Okafor's farm lost half of its crop."
+    )
+    res = resolver.resolve(_token(doc, "Okafor"))
+    assert res.speaker.name == "Thomas Okafor"
+
+
+def test_title_and_name(nlp: Language) -> None:
+    """A title before the name ("Mayor Helen Carter") is not part of the speaker's name."""
+    res, _ = _resolve(nlp, "Mayor Helen Carter said the budget would be balanced.")
+    assert res.speaker.name == "Helen Carter"
+
+
+def test_pronoun_gender_agreement_skips_wrong_gender(nlp: Language) -> None:
+    """'he' skips a more recent woman and goes to the man; 'she' goes to the woman."""
+    text = (
+        "Robert Chen founded the company in 1998. "
+        "Sarah Miller joined it as finance director last year. "
+        '"We have never been stronger," he said. '
+        '"The numbers prove it," she said.'
+    )
+    doc, ents, resolver = _setup(nlp, text)
+    he = resolver.resolve(_token(doc, "he"))
+    she = resolver.resolve(_token(doc, "she"))
+    assert he.speaker.name == "Robert Chen"
+    assert he.rule == "pronoun"
+    assert she.speaker.name == "Sarah Miller"
+    assert she.speaker.entity_id == _id_of(ents, "Sarah Miller")
+
+
+def test_pronoun_ignores_names_inside_quotes(nlp: Language) -> None:
+    """A person named as a subject inside quotation marks is not the pronoun's antecedent."""
+    text = 'Karen Doyle chairs the school board. "Peter Wong will lead the review," she said.'
+    res, _ = _resolve(nlp, text)
+    assert res.speaker.name == "Karen Doyle"
+
+
+def test_they_resolves_to_group_subject(nlp: Language) -> None:
+    """'They' refers back to a plural group named as a subject ("Some economists")."""
+    text = (
+        "Some economists expect the central bank to cut rates in March. "
+        "They say inflation has already fallen below the target."
+    )
+    res, _ = _resolve(nlp, text, "say")
+    assert res.speaker.name == "Some economists"
+    assert res.rule == "pronoun"
+
+
+def test_description_to_entity_by_title(nlp: Language) -> None:
+    """'the mayor' resolves to the person seen earlier with the title Mayor."""
+    text = (
+        "Riverton Mayor Doug Hanley opened the new arena on Saturday. "
+        "The arena cost $40 million to build. "
+        "The mayor said the city would recover the cost within ten years."
+    )
+    res, ents = _resolve(nlp, text)
+    assert res.speaker.name == "Doug Hanley"
+    assert res.speaker.entity_id == _id_of(ents, "Doug Hanley")
+    assert res.rule == "description->entity"
+
+
+def test_description_as_name_when_no_entity_fits(nlp: Language) -> None:
+    """With nobody to stand for, the description as written is the speaker."""
+    text = (
+        "The arena will close for repairs next month. "
+        "A spokesperson for the city said the work would take six weeks."
+    )
+    res, _ = _resolve(nlp, text)
+    assert res.speaker.name == "A spokesperson for the city"
+    assert res.speaker.entity_id is None
+    assert res.rule == "description"
+
+
+def test_description_with_entity_modifier_is_not_that_entity(nlp: Language) -> None:
+    """'Riverton staff' are not Riverton: the description is kept."""
+    text = "Riverton staff said the rink would stay open through the winter."
+    res, _ = _resolve(nlp, text)
+    assert res.speaker.name == "Riverton staff"
+
+
+def test_organisation_speaker(nlp: Language) -> None:
+    """An organisation named as the subject is the speaker."""
+    text = "The World Health Organization said the outbreak was under control."
+    res, ents = _resolve(nlp, text)
+    assert res.speaker.name == "World Health Organization"
+    assert res.speaker.entity_id == _id_of(ents, "World Health Organization")
+
+
+def test_it_resolves_to_organisation(nlp: Language) -> None:
+    """'it' refers back to the organisation named as a subject."""
+    text = (
+        "Northwind Airlines cancelled forty flights on Friday. "
+        "It said the storm had closed two of its hubs."
+    )
+    res, ents = _resolve(nlp, text)
+    assert res.speaker.name == "Northwind Airlines"
+    assert res.speaker.entity_id == _id_of(ents, "Northwind Airlines")
+
+
+def test_none_token(nlp: Language) -> None:
+    """No speaker token: an empty speaker, rule 'none'."""
+    _, _, resolver = _setup(nlp, "The bridge reopened.")
+    res = resolver.resolve(None)
+    assert res.speaker.name is None
+    assert res.rule == "none"
+    assert resolver.speaker(None).name is None
