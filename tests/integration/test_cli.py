@@ -103,6 +103,20 @@ def test_enrich_one_shot_writes_one_json_per_file(tmp_path: Path) -> None:
         assert result.quotes
 
 
+def test_enrich_explain_shows_rules_and_resolution(tmp_path: Path) -> None:
+    """`newswire enrich --explain` reports each quote's rule, cue and resolved speaker."""
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    out = subprocess.run(
+        [*NEWSWIRE, "enrich", str(seed), "--out", str(tmp_path), "--explain"],
+        env=_env(), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    quote_lines = [line for line in out.stdout.splitlines() if line.strip().startswith("quote")]
+    assert quote_lines
+    assert all("[" in line and "speaker" in line and "cue" in line for line in quote_lines)
+    assert any("+mention]" in line or "+pronoun]" in line for line in quote_lines)
+    assert any(line.strip().startswith("entity") for line in out.stdout.splitlines())
+
+
 def test_health_reports_stale_heartbeat(tmp_path: Path) -> None:
     """`newswire health` passes on a fresh heartbeat and fails on an old or missing one."""
     beat = tmp_path / "beat"

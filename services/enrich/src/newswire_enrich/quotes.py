@@ -31,6 +31,10 @@ _TITLE_SMALL_WORDS = frozenset(
 )
 
 
+#: Rules whose speaker is carried over or found by position, not resolved from a token.
+_CARRIED = frozenset({"follow-on", "dash-attribution", "spanning-paragraphs"})
+
+
 @dataclass
 class _Clause:
     """A reported clause governed by a speech verb."""
@@ -209,6 +213,8 @@ class _Extractor:
     def _make(
         self, start: int, end: int, kind: QuoteKind, speaker: Speaker, cue: str | None, rule: str
     ) -> Quote:
+        if speaker.name is not None and rule not in _CARRIED and self.resolve.last_rule != "none":
+            rule = f"{rule}+{self.resolve.last_rule}"  # how the speaker was resolved
         return Quote(
             text=self.text[start:end],
             kind=kind,
@@ -384,7 +390,8 @@ class _Extractor:
             between = self.text[q.end : nxt.start]
             if "\n" not in between or between.strip(" \n“\"«'‘") != "":
                 continue
-            if nxt.speaker.name is None or nxt.rule not in ("quote-marks", "spanning-paragraphs"):
+            found_by = (nxt.rule or "").split("+", 1)[0]
+            if nxt.speaker.name is None or found_by not in ("quote-marks", "spanning-paragraphs"):
                 continue
             self.quotes[i] = q.model_copy(
                 update={"speaker": nxt.speaker, "cue": nxt.cue, "rule": "spanning-paragraphs"}
