@@ -105,6 +105,12 @@ def test_bad_files_end_in_failed_with_reason(services: Services, redis_client: r
     assert (services.inbox / ".hidden.txt").exists()
     assert (services.inbox / "upload.part").exists()
 
+    # moved back after "fixing the cause": it is tried again and explained again, not stuck
+    (failed / "odd.json.error.json").unlink()
+    (failed / "odd.json").replace(services.inbox / "odd.json")
+    wait_until(lambda: (failed / "odd.json.error.json").exists(), 60, what="odd.json failed again")
+    assert redis_client.xlen(KEYS.failures) == len(failures) + 1
+
 
 def test_same_content_twice_gives_one_result(services: Services, redis_client: redis.Redis) -> None:
     """The same bytes under two names, together and later again, are enriched once."""

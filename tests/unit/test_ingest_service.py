@@ -170,3 +170,50 @@ def test_startup_requeues_processing_and_settles_published(
     assert [j.source.filename for j in sent] == ["left.txt"]
     assert (service.inbox.done / "finished.txt").exists()
     assert list(restarted.in_flight) == [sent[0].job_id]
+
+
+def _record_failure(client: redis.Redis, job: ArticleJob) -> FailureRecord:
+    record = FailureRecord(
+        job_id=job.job_id, filename=job.source.filename, stage="enrich", error="UnsupportedJSON",
+        reason="no article text", failed_at=datetime.now(UTC),
+    )  # fmt: skip
+    client.set(KEYS.failed(job.job_id), "1")
+    client.set(KEYS.deliveries(job.job_id), 3)
+    client.hset(
+        KEYS.job(job.job_id), mapping={"state": "failed", "failure": record.model_dump_json()}
+    )
+    return record
+
+
+def test_failed_file_dropped_again_is_retried(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """Moving a failed file back into the inbox retries it with its failure state cleared."""
+    (service.inbox.root / "a.json").write_text('{"x": 1}', encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+    job = sent[0]
+    _record_failure(redis_client, job)
+    _advance(service, 60)  # rescan: reconcile settles it from the stored failure
+    assert (service.inbox.failed / "a.json").exists()
+    (service.inbox.failed / "a.json").replace(service.inbox.root / "a.json")
+    _advance(service, 301)
+    _advance(service, 2)
+    assert [j.job_id for j in sent] == [job.job_id, job.job_id]
+    assert (service.inbox.processing / "a.json").exists()
+    assert not redis_client.exists(KEYS.failed(job.job_id), KEYS.deliveries(job.job_id))
+    assert redis_client.hget(KEYS.job(job.job_id), "failure") is None
+
+
+def test_restart_settles_file_whose_failure_was_recorded(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """A file still in processing/ whose failure was recorded goes to failed/ on restart."""
+    path = service.inbox.processing / "b.json"
+    path.write_text('{"y": 2}', encoding="utf-8")
+    job = read_job(path, max_bytes=1000)
+    _record_failure(redis_client, job)
+    restarted = IngestService(settings=service.settings, redis=redis_client, enqueue=sent.append)
+    restarted.startup()
+    assert sent == []
+    assert (service.inbox.failed / "b.json.error.json").exists()

@@ -5,6 +5,7 @@ key                        type    what
 =========================  ======  ======================================================
 ``{p}:job:{id}``           hash    state (queued/done/failed), filename, times, attempts
 ``{p}:published:{id}``     string  publication marker: set with the XADD, makes it once
+``{p}:failed:{id}``        string  failure marker: the failure record is announced once
 ``{p}:deliveries:{id}``    string  how often a worker started the job (poison-message cap)
 ``{p}:results``            stream  one entry per published article (``job_id``, ``result``)
 ``{p}:failures``           stream  one entry per failed file (``job_id``, ``failure``)
@@ -38,6 +39,10 @@ class RedisKeys:
     def published(self, job_id: str) -> str:
         """Publication marker of a job."""
         return f"{self.prefix}:published:{job_id}"
+
+    def failed(self, job_id: str) -> str:
+        """Failure marker of a job: its failure record is announced once per attempt."""
+        return f"{self.prefix}:failed:{job_id}"
 
     def deliveries(self, job_id: str) -> str:
         """Delivery counter of a job."""

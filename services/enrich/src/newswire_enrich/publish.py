@@ -60,7 +60,7 @@ class Publisher:
 
     def publish_failure(self, job_id: str, record: FailureRecord) -> bool:
         """Record a final failure; return False if the job had finished already."""
-        marker = self.keys.published(job_id) + ":failed"
+        marker = self.keys.failed(job_id)
         return self._announce(job_id, marker, record.model_dump_json(), "failed")
 
     def _announce(self, job_id: str, marker: str, body: str, state: str) -> bool:

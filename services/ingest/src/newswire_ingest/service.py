@@ -177,11 +177,18 @@ class IngestService:
             self._settle_done(job_id, [path], duplicate=not force)
             return
         failure = self._stored_failure(job_id)
-        if failure is not None and not failure.retryable:
+        if failure is not None and force:
+            # a restart found a file whose failure was recorded but not yet settled
             self._settle_failed(job_id, [path], failure)
             return
         self._in_flight[job_id] = [path]
-        self.redis.hset(
+        pipe = self.redis.pipeline()
+        if failure is not None:
+            # dropped again after failing (say, moved back from failed/ after a fix): retry
+            pipe.delete(self.keys.failed(job_id), self.keys.deliveries(job_id))
+            pipe.hdel(self.keys.job(job_id), "failure")
+            log.info("retrying_failed_job", job_id=job_id, previous=failure.reason)
+        pipe.hset(
             self.keys.job(job_id),
             mapping={
                 "state": "queued",
@@ -189,9 +196,10 @@ class IngestService:
                 "queued_at": datetime.now(UTC).isoformat(),
             },
         )
-        self.redis.sadd(self.keys.inflight, job_id)
+        pipe.sadd(self.keys.inflight, job_id)
         if not force:
-            self.redis.hincrby(self.keys.stats, "queued", 1)
+            pipe.hincrby(self.keys.stats, "queued", 1)
+        pipe.execute()
         self.counters.queued += 1
         self._send(job)
 
