@@ -1,9 +1,11 @@
 """Clean an HTML page: prune boilerplate containers, extract with trafilatura, filter blocks.
 
 The page is parsed once with lxml; well-known boilerplate containers (navigation, related
-stories, comments, newsletter prompts, captions) are pruned from that tree, trafilatura
-extracts the article and its metadata from it, and the structure-aware block rules of
-``_html_post`` drop what trafilatura still keeps (story lists, calls to action, contact lines).
+stories, comments, newsletter prompts, captions) are pruned from that tree, a body split into
+repeated chunks is joined and hover cards inside paragraphs are dropped, trafilatura extracts
+the article and its metadata from it, and the structure-aware block rules of ``_html_post``
+drop what trafilatura still keeps (story lists, calls to action, contact lines, a press
+release's company profile). The title loses the site name (``_html_title``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,20 @@ from trafilatura.utils import load_html
 
 from newswire_enrich.errors import BadInputError
 
-from ._html_post import body_blocks, filter_blocks, is_repeated_title
-from ._html_prune import keep_embedded_posts, prune_tree
+from ._html_post import (
+    body_blocks,
+    drop_company_profile,
+    filter_blocks,
+    is_repeated_title,
+    is_title_again,
+)
+from ._html_prune import (
+    drop_inline_link_clusters,
+    keep_embedded_posts,
+    merge_split_bodies,
+    prune_tree,
+)
+from ._html_title import headline, page_headings, social_title
 from ._normalize import join_paragraphs, normalize_inline, normalize_text
 from ._rules import parse_date
 from ._types import CleanedArticle, Removal
@@ -78,21 +92,38 @@ def clean_html(html: str) -> tuple[CleanedArticle, list[Removal]]:
     tree = _parse(html)
     if tree is None:
         return CleanedArticle(title=None, text=""), []
+    headings = page_headings(tree)  # before pruning: the headline may sit in a header
+    social = social_title(tree)
     keep_embedded_posts(tree)
     removals = prune_tree(tree)
+    merge_split_bodies(tree)
+    removals += drop_inline_link_clusters(tree)
     doc = _extract(tree)
     if doc is None:
         return CleanedArticle(title=None, text=""), removals
     data: dict[str, Any] = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     title_raw = data.get("title")
     title = normalize_inline(title_raw) if isinstance(title_raw, str) and title_raw else None
+    sitename = data.get("sitename")
+    if title:
+        site = sitename if isinstance(sitename, str) else None
+        title = headline(
+            title,
+            [normalize_inline(h) for h in headings],
+            site,
+            normalize_inline(social) if social else None,
+        )
     body_el = getattr(doc, "body", None)
-    blocks = body_blocks(body_el) if body_el is not None else []
+    url_raw = data.get("url")
+    page_url = url_raw if isinstance(url_raw, str) else None
+    blocks = body_blocks(body_el, page_url) if body_el is not None else []
     kept, more = filter_blocks(blocks)
+    removals += more
+    kept, more = drop_company_profile(kept, title)
     removals += more
     body: list[str] = []
     for i, b in enumerate(kept):
-        if title and i < 3 and is_repeated_title(b.text, title):
+        if title and (is_repeated_title(b.text, title) if i < 3 else is_title_again(b.text, title)):
             removals.append(Removal(b.text, "repeated headline"))
             continue
         body.append(b.text)
@@ -101,7 +132,6 @@ def clean_html(html: str) -> tuple[CleanedArticle, list[Removal]]:
     if not lang:
         m = _LANG.search(html[:5000])
         lang = m.group(1).lower() if m else None
-    sitename = data.get("sitename")
     url = data.get("url")
     article = CleanedArticle(
         title=title or None,

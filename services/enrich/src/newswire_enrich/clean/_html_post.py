@@ -8,15 +8,19 @@ call to action is a link, a reporter's contact line is a short paragraph made of
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
-from lxml.etree import _Element
+from lxml.etree import Element, _Element
 
 from ._types import Removal
 
 _WORD = re.compile(r"\w+")
 _WS = re.compile(r"[ \t\u00a0]+")
+_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//([^/:?#]+)", re.I)
+#: Block elements of the extracted XML; a table cell holding them is a layout frame.
+_BLOCK_TAGS = frozenset({"p", "head", "list", "quote", "table", "code"})
 
 #: Headings that open a list of other stories.
 _LIST_HEADING = re.compile(
@@ -50,6 +54,29 @@ _PROMO = re.compile(
     r"order reprints|print article|this copy is for your personal)",
     re.IGNORECASE,
 )
+#: A paragraph that only points to another story: "Related: <link>", "Read more: <link>".
+_POINTER = re.compile(
+    r"^(?:related|read (?:more|next|also)|also read|see also|more|recommended|watch|listen|"
+    r"(?:related|recommended|more|further) (?:reading|stories|articles|coverage|content|video))"
+    r"\s*[:|>»›–—-]\s*(?=\S)",
+    re.IGNORECASE,
+)
+#: The opening of a press release's company profile: "Acme (SIX: ACM) is a global ...".
+_PROFILE_OPEN = re.compile(
+    r"^(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z&][\w&.'’-]*){0,4})(?:\s*\([^)]{1,40}\))?,?"
+    r"\s+(?:is|are)\s+(?:a|an|the)\s"
+)
+#: ...and what only a company profile says.
+_PROFILE_FACTS = re.compile(
+    r"\b(?:headquartered|head office|employs|employees|subsidiaries|operating businesses|"
+    r"(?:shares|stock) (?:are|is) (?:listed|traded)|listed on|stock exchange|"
+    r"(?:nyse|nasdaq|lse|six|tsx)\s*:|for more information,? (?:visit|see|go to))\b",
+    re.IGNORECASE,
+)
+_ABOUT_HEADING = re.compile(r"^about\s+\S.{0,60}$", re.IGNORECASE)
+#: A company profile closes the body within this many blocks.
+_PROFILE_TAIL = 4
+_PROFILE_WORDS = 150
 _SHORTCODE = re.compile(r"\[/?[a-z_]+(?:\s[^\]]*)?\]")
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|\bwww\.\S+|(?<!\w)@\w{2,}|twitter\.com/\w+", re.I
@@ -78,6 +105,19 @@ _STRONG_PROMO_WORDS = 80
 _CONTACT_WORDS_MAX = 30
 #: A block whose text is at least this share of link text is a link.
 _LINKY = 0.6
+#: Teasers under a story-list heading that runs to the end of the body are this short.
+_TEASER_WORDS = 35
+#: ...there are at most this many of them, and they are at most this share of the words above.
+_TEASER_BLOCKS = 12
+_TEASER_SHARE = 0.5
+#: Items of a list of links to the same site at the end of the body are this short...
+_RECIRC_ITEM_WORDS = 25
+#: ...and at most a short sign-off follows the list, unless every item is wholly a link.
+_RECIRC_AFTER_BLOCKS = 3
+_RECIRC_AFTER_WORDS = 60
+_ALL_LINK = 0.9
+#: Linked headlines average at least this many words; linked names are shorter.
+_HEADLINE_MIN_WORDS = 4
 
 
 @dataclass
@@ -87,6 +127,10 @@ class Block:
     text: str
     kind: str  # p, head, item, row, quote
     link_chars: int = 0
+    #: Items of one list share a group number (0: not a list item).
+    group: int = 0
+    #: Links of the block that point to another page of the same site.
+    internal_links: int = 0
 
     @property
     def link_ratio(self) -> float:
@@ -132,23 +176,82 @@ def _text_of(el: _Element) -> tuple[list[str], int]:
     return [ln for ln in lines if ln], links[0]
 
 
-def _add(blocks: list[Block], el: _Element, kind: str) -> None:
+def _host(url: str) -> str:
+    m = _HOST.match(url)
+    return m.group(1).lower().removeprefix("www.") if m else ""
+
+
+def _internal(target: str, site: str) -> bool:
+    """Whether a link goes to another page of the site (not an anchor on this page)."""
+    if not target or target.startswith(("#", "mailto:", "javascript:")):
+        return False
+    if target.startswith("/") and not target.startswith("//"):
+        return True
+    host = _host(target)
+    return bool(site and host) and (host == site or host.endswith("." + site))
+
+
+def _add(blocks: list[Block], el: _Element, kind: str, group: int = 0, site: str = "") -> None:
     lines, link_chars = _text_of(el)
     total = sum(len(ln) for ln in lines) or 1
+    internal = sum(_internal(r.get("target") or "", site) for r in el.iter("ref"))
     for ln in lines:
-        blocks.append(Block(ln, kind, round(link_chars * len(ln) / total)))
+        blocks.append(Block(ln, kind, round(link_chars * len(ln) / total), group, internal))
 
 
-def body_blocks(body: _Element) -> list[Block]:
-    """The body's paragraphs, headings, list items, table rows and quotes, in order."""
+def body_blocks(body: _Element, url: str | None = None) -> list[Block]:
+    """The body's paragraphs, headings, list items, table rows and quotes, in order.
+
+    ``url`` (the page's own address) tells links to other pages of the same site apart.
+    A table cell that holds paragraphs is a layout frame, not data: its blocks come out one
+    by one instead of as one row.
+    """
     blocks: list[Block] = []
+    site = _host(url or "")
+    groups = [0]
+
+    def inline_run(parts: list[_Element | str]) -> None:
+        if not parts:
+            return
+        p = Element("p")
+        for part in parts:
+            if isinstance(part, str):
+                if len(p):
+                    p[-1].tail = (p[-1].tail or "") + part
+                else:
+                    p.text = (p.text or "") + part
+            else:
+                p.append(copy.copy(part))
+        if "".join(p.itertext()).strip():
+            _add(blocks, p, "p", site=site)
+
+    def frame(el: _Element) -> None:
+        """A container mixing text and block elements."""
+        run: list[_Element | str] = [el.text] if el.text else []
+        for c in el:
+            if isinstance(c.tag, str) and c.tag in _BLOCK_TAGS | {"cell", "row"}:
+                inline_run(run)
+                run = []
+                walk(c)
+                if c.tail:
+                    run.append(c.tail)
+            else:
+                tail = c.tail
+                c_copy = copy.copy(c)
+                c_copy.tail = None
+                run.append(c_copy)
+                if tail:
+                    run.append(tail)
+        inline_run(run)
 
     def walk(el: _Element) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in ("list",):
+            groups[0] += 1
+            group = groups[0]
             for item in el:
                 if isinstance(item.tag, str) and item.tag == "item":
-                    _add(blocks, item, "item")
+                    _add(blocks, item, "item", group, site)
                     for c in item:
                         if c.tag == "list":
                             walk(c)
@@ -156,13 +259,19 @@ def body_blocks(body: _Element) -> list[Block]:
                     walk(item)
         elif tag == "table":
             for row in el.iter("row"):
-                _add(blocks, row, "row")
+                if next(row.iterancestors("table"), None) is not el:
+                    continue  # a nested table: part of its cell's text or frame
+                if any(c.tag in _BLOCK_TAGS for cell in row for c in cell):
+                    for cell in row:
+                        frame(cell)
+                else:
+                    _add(blocks, row, "row", site=site)
         elif tag in ("p", "head", "quote", "code"):
             if tag == "quote" and any(c.tag in ("p", "list", "head") for c in el):
                 for c in el:
                     walk(c)
                 return
-            _add(blocks, el, {"head": "head", "quote": "quote"}.get(tag, "p"))
+            _add(blocks, el, {"head": "head", "quote": "quote"}.get(tag, "p"), site=site)
         elif tag == "graphic":
             return
         else:
@@ -197,6 +306,61 @@ def _is_listed_story(b: Block) -> bool:
         and b.n_words <= _HEADLINE_WORDS
         and (not _ends_sentence(b.text) or b.text.endswith(("...", "…")))
     )
+
+
+def _teasers_to_end(blocks: list[Block], heading: int, start: int) -> bool:
+    """Whether the body ends in a list of teasers under the story-list heading at ``heading``.
+
+    Every block from ``start`` on is short, there are few of them, and together they are
+    much shorter than the story above the heading; a story that goes on after a stray
+    heading (even in short wire paragraphs) is longer than that.
+    """
+    tail = blocks[start:]
+    if len(tail) > _TEASER_BLOCKS:
+        return False
+    if any(x.n_words > _TEASER_WORDS or x.kind == "quote" for x in tail):
+        return False
+    before = sum(x.n_words for x in blocks[:heading])
+    return sum(x.n_words for x in tail) <= _TEASER_SHARE * before
+
+
+def _recirculation_list(blocks: list[Block], i: int) -> int:
+    """End of a list of links to other pages of the site starting at ``i``, or 0.
+
+    Only a list at the end of the body counts: every item short and linking inside the site,
+    at least two items, and at most a short sign-off after it (or items that are wholly
+    linked headlines). Lists inside the story (the companies selected, the steps of a
+    procedure) hold few links and are followed by the rest of the story.
+    """
+    b = blocks[i]
+    if b.kind != "item" or not b.group or (i > 0 and blocks[i - 1].group == b.group):
+        return 0
+    j = i
+    while j < len(blocks) and blocks[j].group == b.group:
+        x = blocks[j]
+        if x.n_words > _RECIRC_ITEM_WORDS or not x.internal_links or x.link_ratio < 0.3:
+            return 0
+        j += 1
+    if j - i < 2:
+        return 0
+    items = blocks[i:j]
+    if all(x.link_ratio >= _ALL_LINK for x in items) and (
+        sum(x.n_words for x in items) >= _HEADLINE_MIN_WORDS * len(items)
+    ):
+        return j  # nothing but headlines linking inside the site (not a list of names)
+    after = [x for x in blocks[j:] if x.kind != "item"]
+    if len(after) > _RECIRC_AFTER_BLOCKS or sum(x.n_words for x in after) > _RECIRC_AFTER_WORDS:
+        return 0
+    return j
+
+
+def _pointer(b: Block) -> bool:
+    """ "Related: <headline link>" between paragraphs."""
+    m = _POINTER.match(b.text)
+    if not m or b.n_words > _HEADLINE_WORDS:
+        return False
+    rest = len(b.text) - m.end()
+    return b.link_chars >= 0.6 * rest
 
 
 def _promo(b: Block) -> bool:
@@ -235,10 +399,17 @@ def filter_blocks(blocks: list[Block]) -> tuple[list[Block], list[Removal]]:
             while j < n and _is_listed_story(blocks[j]) and not _is_list_heading(blocks[j]):
                 j += 1
             if j > i + 1 or b.kind == "head" or j == n or not _ends_sentence(b.text):
+                if j < n and _teasers_to_end(blocks, i, j):
+                    j = n
                 removals.append(Removal(b.text, "html: list heading"))
                 removals.extend(Removal(x.text, "html: story list") for x in blocks[i + 1 : j])
                 i = j
                 continue
+        end = _recirculation_list(blocks, i)
+        if end:
+            removals.extend(Removal(x.text, "html: list of site links") for x in blocks[i:end])
+            i = end
+            continue
         text = _SHORTCODE.sub("", b.text).strip()
         if text != b.text:
             removals.append(Removal(b.text, "html: shortcode"))
@@ -247,7 +418,9 @@ def filter_blocks(blocks: list[Block]) -> tuple[list[Block], list[Removal]]:
                 continue
             b = Block(text, b.kind, b.link_chars)
         reason = None
-        if _promo(b):
+        if _pointer(b):
+            reason = "pointer to another story"
+        elif _promo(b):
             reason = "call to action"
         elif _contact(b):
             reason = "contact line"
@@ -280,3 +453,45 @@ def is_repeated_title(text: str, title: str) -> bool:
     if k == t:
         return True
     return not _ends_sentence(text) and len(k.split()) >= 4 and k in t and len(k) >= 0.5 * len(t)
+
+
+def drop_company_profile(
+    blocks: list[Block], title: str | None
+) -> tuple[list[Block], list[Removal]]:
+    """Drop the company profile ("About Acme") that closes a press release.
+
+    It is the standard wire boilerplate: among the last few blocks, a paragraph opening with
+    "<Name> is a/an/the ..." where the name is in the headline, and a run to the end of the
+    body that states company facts (headquarters, staff, stock listing). A paragraph
+    describing someone in the middle of a story, or one without such facts, stays.
+    """
+    if not title or not blocks:
+        return blocks, []
+    title_words = set(_WORD.findall(title.casefold()))
+    n = len(blocks)
+    for k in range(max(0, n - _PROFILE_TAIL), n):
+        m = _PROFILE_OPEN.match(blocks[k].text)
+        if not m:
+            continue
+        name_words = _WORD.findall(m.group("name").casefold())
+        if not name_words or name_words[0] not in title_words:
+            continue
+        tail = blocks[k:]
+        if any(b.kind in ("head", "quote") or b.n_words > _PROFILE_WORDS for b in tail):
+            continue
+        if not any(_PROFILE_FACTS.search(b.text) for b in tail):
+            continue
+        start = k - 1 if k > 0 and _ABOUT_HEADING.match(blocks[k - 1].text) else k
+        return blocks[:start], [Removal(b.text, "html: company profile") for b in blocks[start:]]
+    return blocks, []
+
+
+#: The headline repeated further down the body must be at least this many words.
+_TITLE_AGAIN_WORDS = 4
+
+
+def is_title_again(text: str, title: str) -> bool:
+    """The whole headline again, as a block of its own, anywhere in the body (share bars,
+    post footers); a shorter or longer block that only contains the headline stays."""
+    k = _key(text)
+    return len(k.split()) >= _TITLE_AGAIN_WORDS and k == _key(title)

@@ -28,6 +28,7 @@ _BOILER = re.compile(
     r"(?:^|(?<=[-_]))("
     r"related|recirc|read-?next|more-?(?:stories|articles|news|from)|"
     r"most-?(?:read|popular|viewed|shared)|popular|trending|recommend|also-?read|"
+    r"latest-?(?:news|stories|articles|posts|headlines)|"
     r"you-?may-?(?:also-?)?like|outbrain|taboola|"
     r"comments?$|comment-?(?:list|form|section|area|s-?wrap)|disqus|respond$|"
     r"newsletter|subscri(?:be|ption)-?(?:box|form|cta|module|promo|widget|banner)|signup|"
@@ -144,3 +145,121 @@ def prune_tree(tree: HtmlElement) -> list[Removal]:
             removals.append(Removal(text[:300], f"html: {reason}"))
         el.drop_tree()  # keeps the element's tail text in place
     return removals
+
+
+#: A chunk of a split article body: at least this many direct paragraphs...
+_CHUNK_PARAS = 2
+#: ...of at least this many characters each...
+_CHUNK_PARA_CHARS = 50
+#: ...and at least this many characters of such paragraphs together.
+_CHUNK_CHARS = 200
+#: Chunks must share an ancestor at most this many levels above each of them.
+_CHUNK_REACH = 4
+_CONTAINERS = frozenset({"div", "section", "article", "main"})
+
+
+def _chunk_chars(el: HtmlElement) -> int:
+    """Characters of the substantial paragraphs that are direct children of ``el``."""
+    sizes = [len(_WS.sub(" ", c.text_content()).strip()) for c in el if c.tag == "p"]
+    long = [n for n in sizes if n >= _CHUNK_PARA_CHARS]
+    return sum(long) if len(long) >= _CHUNK_PARAS else 0
+
+
+def _near(a: HtmlElement, b: HtmlElement) -> bool:
+    up_a = list(a.iterancestors())[:_CHUNK_REACH]
+    up_b = set(list(b.iterancestors())[:_CHUNK_REACH])
+    return any(x in up_b for x in up_a)
+
+
+def _story(el: HtmlElement) -> HtmlElement | None:
+    """The nearest ``<article>`` around ``el``: chunks of two different stories stay apart."""
+    return next(el.iterancestors("article"), None)
+
+
+def merge_split_bodies(tree: HtmlElement) -> int:
+    """Join an article body that the page splits into repeated sibling chunks; return moves.
+
+    Long-form layouts cut the body into several containers with the same class (an ad slot or
+    a pull quote between them); extractors take the first container and lose the rest. Later
+    chunks with the same tag and class as an earlier one, near it in the tree, each holding
+    several real paragraphs, are moved into the first. Teaser cards do not qualify (one short
+    summary each), nor do nested containers or chunks in two different ``<article>``s.
+    """
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for el in tree.iter(*_CONTAINERS):
+        cls = (el.get("class") or "").strip()
+        if cls and _chunk_chars(el) >= _CHUNK_CHARS:
+            groups.setdefault((el.tag, cls), []).append(el)
+    moved = 0
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first = members[0]
+        for other in members[1:]:
+            if first in other.iterancestors() or other in first.iterancestors():
+                continue
+            if not _near(first, other) or _story(first) is not _story(other):
+                continue
+            if other.text and other.text.strip():
+                if len(first):
+                    first[-1].tail = (first[-1].tail or "") + " " + other.text
+                else:
+                    first.text = (first.text or "") + " " + other.text
+                other.text = None
+            for child in list(other):
+                first.append(child)  # moves it, tail and all
+            moved += 1
+    return moved
+
+
+#: An inline cluster of this many links, with no text of its own, is not prose.
+_CLUSTER_LINKS = 3
+_INLINE_HOSTS = ("p", "li", "td", "blockquote")
+
+
+def drop_inline_link_clusters(tree: HtmlElement) -> list[Removal]:
+    """Remove hover cards and inline teaser clusters nested in a paragraph.
+
+    Some sites put a hidden card (photo, name, the person's latest headlines) right after a
+    linked name inside the sentence; without the stylesheet it reads as text glued into the
+    paragraph. The innermost non-link element inside a paragraph that holds at least three
+    links and no words outside them is dropped; a sentence listing links with words between
+    them (``<a>A</a>, <a>B</a> and <a>C</a>``) is kept.
+    """
+    removals: list[Removal] = []
+    doomed: list[HtmlElement] = []
+    for host in tree.iter(*_INLINE_HOSTS):
+        for el in host.iterdescendants("span", "div"):
+            links = list(el.iter("a"))
+            if len(links) < _CLUSTER_LINKS:
+                continue
+            if any(
+                len(list(c.iter("a"))) >= _CLUSTER_LINKS for c in el if c.tag in ("span", "div")
+            ):
+                continue  # a smaller cluster inside is the card
+            if _own_words(el):
+                continue
+            doomed.append(el)
+    seen: set[HtmlElement] = set()
+    for el in doomed:
+        if el in seen or el.getparent() is None:
+            continue
+        seen.add(el)
+        removals.append(Removal(_WS.sub(" ", el.text_content()).strip()[:300], "html: link card"))
+        el.drop_tree()
+    return removals
+
+
+def _own_words(el: HtmlElement) -> bool:
+    """Whether ``el`` has word characters outside its links (scripts and styles aside)."""
+    return bool(re.search(r"\w", _text_outside_links(el)))
+
+
+def _text_outside_links(el: HtmlElement) -> str:
+    out = [el.text or ""]
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag and tag not in _NO_TEXT:
+            out.append(_text_outside_links(child))
+        out.append(child.tail or "")
+    return "".join(out)
