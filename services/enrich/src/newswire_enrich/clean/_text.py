@@ -288,14 +288,7 @@ def _clean_article(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
             removals.append(Removal(ln.text, dropped[i]))
         else:
             body.append(ln.text)
-    article = CleanedArticle(
-        title=normalize_inline(title) if title else None,
-        text=join_paragraphs(body),
-        authors=meta.authors,
-        publisher=meta.publisher,
-        published=meta.published,
-    )
-    return article, removals
+    return _article(title, body, meta), removals
 
 
 def clean_text(text: str, markdown: bool) -> tuple[CleanedArticle, list[Removal]]:
@@ -417,11 +410,15 @@ def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
             continue
         seen.add(k)
         body.append(ln.text)
-    article = CleanedArticle(
+    return _article(title, body, meta), removals
+
+
+def _article(title: str | None, body: list[str], meta: Meta) -> CleanedArticle:
+    """The cleaned article from a headline, body paragraphs and the metadata found."""
+    return CleanedArticle(
         title=normalize_inline(title) if title else None,
         text=join_paragraphs(body),
         authors=meta.authors,
         publisher=meta.publisher,
         published=meta.published,
     )
-    return article, removals
