@@ -188,3 +188,79 @@ def test_none_token(nlp: Language) -> None:
     assert res.speaker.name is None
     assert res.rule == "none"
     assert resolver.speaker(None).name is None
+
+
+def test_pronoun_follows_a_chain_of_pronoun_subjects(nlp: Language) -> None:
+    """'He' after 'He told ... X ...' stays with the person the first 'he' meant, not X who
+    is only mentioned in between."""
+    text = (
+        "Alexandre Bissonnette had a history of mental illness. "
+        "He told psychologists that killers such as Dylann Roof were his idols. "
+        "He also told investigators he was upset with the plan."
+    )
+    doc, _, resolver = _setup(nlp, text)
+    res = resolver.resolve(_token(doc, "He", -1))
+    assert res.speaker.name == "Alexandre Bissonnette"
+    assert res.rule == "pronoun"
+
+
+def test_pronoun_still_goes_to_a_newly_named_person(nlp: Language) -> None:
+    """Must not: a person named after the chain as subject takes over ("Megan Hill ...
+    she said") even when an earlier pronoun chain exists."""
+    text = (
+        "Robert Chen opened the plant. He thanked the workers. "
+        "Megan Hill runs the union. She said pay would rise."
+    )
+    doc, _, resolver = _setup(nlp, text)
+    assert resolver.resolve(_token(doc, "She", -1)).speaker.name == "Megan Hill"
+    assert resolver.resolve(_token(doc, "He", -1)).speaker.name == "Robert Chen"
+
+
+def test_paragraph_break_ends_a_sentence_for_pronouns(nlp: Language) -> None:
+    """A name after a heading glued on by the parser is in its own sentence."""
+    text = (
+        "Judge Francois Huot said he is leaning that way.\n\n"
+        "READ MORE: Remembering the victims\n\n"
+        "Alexandre Bissonnette had a history of illness. He told psychologists so."
+    )
+    doc, _, resolver = _setup(nlp, text)
+    res = resolver.resolve(_token(doc, "He", -1))
+    assert res.speaker.name == "Alexandre Bissonnette"
+
+
+def test_hyphenated_description_is_kept_whole(nlp: Language) -> None:
+    """'Vice-president says' is the vice-president, not 'Vice'."""
+    res, _ = _resolve(nlp, "The Vice-president says the death toll is likely to rise.", "says")
+    assert res.speaker.name is not None
+    assert "Vice-president" in res.speaker.name
+    must_not, _ = _resolve(nlp, "Mr. Smith - a teacher - says the school will reopen.", "says")
+    assert must_not.speaker.name is not None
+    assert "-" not in must_not.speaker.name
+
+
+def test_description_drops_a_but_clause(nlp: Language) -> None:
+    """'a person familiar with the talks but unauthorized to discuss them' is described as
+    'a person familiar with the talks'; must not: an 'and' inside the description is kept."""
+    text = (
+        "The plan was dropped, according to a person familiar with the talks "
+        "but unauthorized to discuss them."
+    )
+    doc, _, resolver = _setup(nlp, text)
+    res = resolver.resolve(_token(doc, "person"))
+    assert res.speaker.name == "a person familiar with the talks"
+    text2 = "The plan was dropped, according to a person familiar with the talks and the budget."
+    doc2, _, resolver2 = _setup(nlp, text2)
+    res2 = resolver2.resolve(_token(doc2, "person"))
+    assert res2.speaker.name == "a person familiar with the talks and the budget"
+
+
+def test_leader_and_party_speak_apart(nlp: Language) -> None:
+    """ "The Liberals say" is the party, not Justin Trudeau, after "Justin Trudeau's Liberals"."""
+    text = (
+        "Justin Trudeau's Liberals defended the carbon tax on Monday. "
+        "The Liberals say the tax will help families."
+    )
+    res, _ = _resolve(nlp, text, "say")
+    assert res.speaker.name is not None
+    assert "Trudeau" not in res.speaker.name
+    assert "Liberals" in res.speaker.name

@@ -51,6 +51,36 @@ ORG_HEAD_WORDS = frozenset(
     network media
     """.split()
 )
+#: Common nouns for people that the suffix test below misses.
+PEOPLE_NOUNS = frozenset(
+    """
+    people person staff crew police official expert critic analyst witness victim citizen
+    public family relative friend neighbour neighbor child parent student patient doctor nurse
+    lawyer attorney chief leader aide source insider delegate diplomat activist advocate
+    spokesperson spokesman spokeswoman executive candidate colleague fan player coach
+    """.split()
+)
+_PEOPLE_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent", "ee", "man", "woman", "ive")
+_NOT_PEOPLE = frozenset(
+    """
+    number paper order letter matter water river border sector factor error motor
+    report center centre event government agreement statement document percent comment
+    element moment argument department environment investment parliament management
+    development treatment movement settlement equipment payment incident content talent
+    objective initiative incentive alternative perspective
+    """.split()
+)
+
+
+def is_people_noun(lemma: str) -> bool:
+    """Whether a common noun names people ("critics", "resident", "staff", "spokesperson")."""
+    return (
+        lemma in PEOPLE_NOUNS
+        or lemma in TITLES
+        or (lemma.endswith(_PEOPLE_SUFFIXES) and lemma not in _NOT_PEOPLE)
+    )
+
+
 #: Name particles that are given names only rarely at the head of a name ("Al Jazeera").
 _PARTICLES = frozenset(
     "al el de la le da di du van von der den del san santa saint st mac mc bin ibn abu".split()
@@ -59,12 +89,19 @@ _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _EDGE = re.compile(r"^[\s\"“”‘’'(\[\-–—,.:;]+|[\s\"“”‘’'()\[\]\-–—,:;]+$")
 _KEY_STRIP = re.compile(r"[.\s]+")
+_NICKNAME = re.compile(r"(?<=\w)\s+[“\"][^“”\"]{1,30}[”\"]\s+(?=\w)")
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
+def strip_nickname(name: str) -> str:
+    """Drop a nickname quoted inside a name: 'Riefian "Ifan" Fajarsyah' -> 'Riefian Fajarsyah'."""
+    return _NICKNAME.sub(" ", name) if "“" in name or '"' in name else name
+
+
 def name_key(name: str) -> str:
-    """Return the form used to compare names: case-folded, no dots, single spaces."""
-    folded = name.replace("’", "'").casefold().replace(".", "")
+    """Return the form used to compare names: case-folded, no dots, single spaces, no
+    quoted nickname."""
+    folded = strip_nickname(name).replace("’", "'").casefold().replace(".", "")
     return _KEY_STRIP.sub(" ", folded).strip()
 
 

@@ -44,6 +44,7 @@ from ._names import (
     TITLES,
     female_share,
     is_given_name,
+    is_people_noun,
     looks_like_person_name,
     name_key,
     trim_name,
@@ -89,25 +90,6 @@ _ORG_NOUNS = frozenset(
     organization panel parliament party police province regulator school service team tribunal
     union university administration army navy municipality district county state
     newspaper broadcaster outlet channel website
-    """.split()
-)
-#: Common nouns for people that the suffix test below misses.
-_PEOPLE_NOUNS = frozenset(
-    """
-    people person staff crew police official expert critic analyst witness victim citizen
-    public family relative friend neighbour neighbor child parent student patient doctor nurse
-    lawyer attorney chief leader aide source insider delegate diplomat activist advocate
-    spokesperson spokesman spokeswoman executive candidate colleague fan player coach
-    """.split()
-)
-_PEOPLE_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent", "ee", "man", "woman", "ive")
-_NOT_PEOPLE = frozenset(
-    """
-    number paper order letter matter water river border sector factor error motor
-    report center centre event government agreement statement document percent comment
-    element moment argument department environment investment parliament management
-    development treatment movement settlement equipment payment incident content talent
-    objective initiative incentive alternative perspective
     """.split()
 )
 #: Nouns for things an author issues: the author is the speaker.
@@ -217,7 +199,9 @@ class SpeakerResolver:
         for s, _, ent in spans:
             for role in self._info[ent.id].roles:
                 self._role_index.setdefault(role, []).append((s, ent))
-        self._sent_starts = [0] + [sent.start_char for sent in doc.sents if sent.start_char]
+        # a paragraph break always ends a sentence, whatever the parser glued across it
+        breaks = {t.idx + len(t) for t in doc if t.is_space and "\n" in t.text}
+        self._sent_starts = sorted({0, *breaks, *(sent.start_char for sent in doc.sents)})
         self._referents: list[_Referent] = []
         self._referent_pos: list[int] = []
         self._build_referents()
@@ -337,20 +321,39 @@ class SpeakerResolver:
         for tok in self._doc:
             if not tok.dep_.startswith("nsubj") and not _is_according_to(tok):
                 continue
-            if tok.lower_ in _PERSON_PRONOUNS or tok.pos_ == "PRON" or self._inside_quote(tok.idx):
+            if self._inside_quote(tok.idx):
+                continue
+            if tok.lower_ in ("he", "she"):  # a chain: "Bissonnette ... He told ... He also"
+                self._add_pronoun_referent(tok)
+                continue
+            if tok.pos_ == "PRON" or tok.lower_ in _PERSON_PRONOUNS:
                 continue
             res = self._resolve_noun(tok)
             if res.speaker.name is None:
                 continue
             ref = self._referent(tok, res)
             if ref is not None:
-                line = self._line_start(tok)  # a heading glued on is not a main clause
-                ref.embedded = any(
-                    a.dep_ in ("ccomp", "relcl", "advcl") and a.head.idx >= line
-                    for a in tok.ancestors
-                )
+                ref.embedded = self._embedded(tok)
                 self._referents.append(ref)
                 self._referent_pos.append(ref.pos)
+
+    def _add_pronoun_referent(self, tok: Token) -> None:
+        """A he/she subject stands for the person it resolves to, so that a later pronoun
+        follows the chain rather than a person merely mentioned in between."""
+        gender = _PERSON_PRONOUNS[tok.lower_]
+        res = self._pronoun_person(tok.idx, gender)
+        if res is None or res.entity is None:
+            return
+        ref = _Referent(tok.idx, "person", _relabel(res, "pronoun"), gender)
+        ref.embedded = self._embedded(tok)
+        self._referents.append(ref)
+        self._referent_pos.append(ref.pos)
+
+    def _embedded(self, tok: Token) -> bool:
+        line = self._line_start(tok)  # a heading glued on is not a main clause
+        return any(
+            a.dep_ in ("ccomp", "relcl", "advcl") and a.head.idx >= line for a in tok.ancestors
+        )
 
     def _referent(self, tok: Token, res: Resolution) -> _Referent | None:
         ent = res.entity
@@ -541,7 +544,7 @@ class SpeakerResolver:
         return None
 
     def _resolve_name(self, tok: Token) -> Resolution:
-        flat = _flat_name(tok)
+        flat = sorted({*_flat_name(tok), *_hyphen_joined(tok)}, key=lambda t: t.i)
         for t in flat:
             ent = self._tok_ent.get(t.i)
             if ent is not None:
@@ -652,8 +655,13 @@ class SpeakerResolver:
         for child in tok.children:
             if child.dep_ in _NP_STOP_DEPS or (child.i > tok.i and child.text in ",(—–-"):
                 continue
-            keep.extend(t for t in child.subtree if not _under(t, child, _INNER_STOP_DEPS))
-        keep.sort(key=lambda t: t.i)
+            keep.extend(
+                t
+                for t in child.subtree
+                if not _under(t, child, _INNER_STOP_DEPS) and not _contrasted(t, child)
+            )
+        keep.extend(_hyphen_joined(tok))  # "Vice-president" parsed as "Vice" "-" "president"
+        keep = sorted(set(keep), key=lambda t: t.i)
         toks: list[Token] = []  # the contiguous run around the head
         for t in keep:
             if toks and t.i != toks[-1].i + 1:
@@ -683,6 +691,37 @@ def _under(t: Token, top: Token, deps: frozenset[str]) -> bool:
     return False
 
 
+def _contrasted(t: Token, top: Token) -> bool:
+    """Whether `t` is in a conjunct added with "but" ("familiar with the talks but
+    unauthorized to discuss them"): an aside, not part of the description."""
+    while t.i != top.i:
+        if t.dep_ == "conj" and any(c.dep_ == "cc" and c.lower_ == "but" for c in t.head.children):
+            return True
+        if t.dep_ == "cc" and t.lower_ == "but":
+            return True
+        t = t.head
+    return False
+
+
+def _hyphen_joined(tok: Token) -> list[Token]:
+    """Tokens glued to `tok` by hyphens without spaces ("Vice-president")."""
+    doc = tok.doc
+    out: list[Token] = []
+    i = tok.i
+    while i + 2 < len(doc) and doc[i + 1].text == "-" and not doc[i].whitespace_:
+        if doc[i + 1].whitespace_ or not doc[i + 2].is_alpha:
+            break
+        out += [doc[i + 1], doc[i + 2]]
+        i += 2
+    i = tok.i
+    while i >= 2 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_:
+        if doc[i - 2].whitespace_ or not doc[i - 2].is_alpha:
+            break
+        out += [doc[i - 2], doc[i - 1]]
+        i -= 2
+    return out
+
+
 def _path(t: Token, top: Token) -> list[Token]:
     """Tokens from `t` up to (not including) its ancestor `top`."""
     out: list[Token] = []
@@ -706,13 +745,7 @@ def _flat_name(tok: Token) -> list[Token]:
 
 def _is_people_noun(lemma: str) -> bool:
     """Whether a common noun names people ("critics", "residents", "staff", "a spokesperson")."""
-    return (
-        lemma in _PEOPLE_NOUNS
-        or lemma in TITLES
-        or lemma in _MALE_WORDS
-        or lemma in _FEMALE_WORDS
-        or (lemma.endswith(_PEOPLE_SUFFIXES) and lemma not in _NOT_PEOPLE)
-    )
+    return is_people_noun(lemma) or lemma in _MALE_WORDS or lemma in _FEMALE_WORDS
 
 
 def _is_according_to(tok: Token) -> bool:

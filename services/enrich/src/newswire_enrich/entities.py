@@ -21,19 +21,22 @@ Entity ids (``E1``...) follow salience: ``E1`` is the most central entity.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from newswire_enrich._names import (
     NON_PERSON_WORDS,
     ORG_HEAD_WORDS,
     TITLES,
     is_given_name,
+    is_people_noun,
     looks_like_person_name,
     name_key,
     name_tokens,
+    strip_nickname,
     trim_name,
 )
 from newswire_shared.schemas import Entity, Mention
@@ -44,6 +47,24 @@ NUMERIC_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PER
 _MISLABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "NORP", "LAW", "LANGUAGE"})
 _PLACES = frozenset({"GPE", "LOC", "FAC"})
 _PERSONISH_DEPS = frozenset({"nsubj", "nsubjpass", "poss", "appos", "agent"})
+_SPEECH_VERBS = frozenset(
+    "say tell add explain argue claim insist note recall admit warn write ask".split()
+)
+_PLACE_PREPS = frozenset("in at near across throughout inside outside around".split())
+#: Words of office titles that are not names ("Chief Executive", "Chief Operating Officer").
+_OFFICE_WORDS = frozenset(
+    "executive operating financial technology information marketing general staff whip "
+    "counsel justice medical".split()
+)
+#: Nouns ending like people nouns that describe companies ("Acme, a manufacturer of ...").
+_COMPANY_NOUNS = frozenset(
+    """
+    manufacturer maker retailer producer provider developer carrier publisher broadcaster
+    distributor supplier operator lender insurer exporter importer refiner miner brewer
+    builder designer subsidiary competitor rival client tenant consultant contractor
+    """.split()
+)
+_INITIALS = re.compile(r"^(?:[A-Z]\.){1,3}$")
 
 #: Spellings of one place or body, by name key -> canonical name.
 ALIASES = {
@@ -80,6 +101,9 @@ class _Mention:
     source: str  # "text" or "title"
     personish: bool  # the sentence treats it as a person (subject, possessive, after title)
     weight: int  # number of name words: full names outvote surnames
+    speaks: bool = False  # subject of a speech verb or after a title: a person
+    common: int = 0  # used like a common noun: "the Sharks", "a hard Brexit"
+    place: bool = False  # object of "in", "at", "near"...: a place
 
 
 @dataclass
@@ -105,10 +129,9 @@ class _Group:
         canonical = ALIASES.get(self.key)
         if canonical:
             return canonical
-        forms = Counter(m.text for m in self.mentions if m.source == "text") or Counter(
-            m.text for m in self.mentions
-        )
-        return max(forms, key=lambda n: (len(n.split()), forms[n], len(n)))
+        forms = Counter(strip_nickname(m.text) for m in self.mentions if m.source == "text")
+        forms = forms or Counter(strip_nickname(m.text) for m in self.mentions)
+        return max(forms, key=lambda n: (len(n.split()), not n.isupper(), forms[n], len(n)))
 
     @property
     def first(self) -> int:
@@ -133,8 +156,10 @@ def extract_entities(doc: Doc, title_doc: Doc | None = None) -> list[Entity]:
             groups.setdefault(_group_key(mention.text), _Group("")).mentions.append(mention)
         for key, group in groups.items():
             group.key = group.key or key
+    _retype_relatives(groups)
     _link_partial_names(groups)
     _link_acronyms(groups)
+    _retype_common_nouns(groups)
     return _rank(list(groups.values()), doc, len(text))
 
 
@@ -148,29 +173,100 @@ def _mentions(doc: Doc, text: str, source: str) -> list[_Mention]:
         covered.update(range(ent.start, ent.end))
         if ent.label_ in NUMERIC_LABELS or _is_title_complement(ent):
             continue
-        for part in _split_possessive(ent):
-            mention = _mention(part, text, source)
-            if mention is not None:
-                out.append(mention)
+        for line in _split_lines(_extend(ent, covered)):
+            for part in _split_possessive(line):
+                mention = _mention(part, text, source)
+                if mention is not None:
+                    out.append(mention)
     out += _missed_person_names(doc, text, source, covered)
     return out
+
+
+def _split_lines(ent: Span) -> list[Span]:
+    """A span the model ran across a paragraph break ("AFP/Getty Images\n\nDudi Dwiriadi")
+    becomes one span per line, each typed later by its own shape."""
+    doc = ent.doc
+    out: list[Span] = []
+    start = ent.start
+    for tok in ent:
+        if "\n" in tok.text:
+            if tok.i > start:
+                out.append(Span(doc, start, tok.i, label=ent.label_))
+            start = tok.i + 1
+    if start < ent.end:
+        out.append(Span(doc, start, ent.end, label=ent.label_))
+    return out
+
+
+def _extend(ent: Span, covered: set[int]) -> Span:
+    """Repair span edges spaCy gets wrong: a given name left out before a person's name
+    ("Mamadou [Tanour Barry]"), a hyphenated given name cut ("Moon Jae[-in]"), the first
+    items of an enumerated organisation name ("the Meteorology, [Climatology and ... Agency]")."""
+    doc = ent.doc
+    start, end = ent.start, ent.end
+    if ent.label_ == "PERSON":
+        prev = doc[start - 1] if start else None
+        if (
+            prev is not None
+            and prev.pos_ == "PROPN"
+            and prev.is_title
+            and prev.whitespace_
+            and prev.dep_ == "compound"
+            and start <= prev.head.i < end
+            and is_given_name(prev.text)
+            and name_key(prev.text) not in TITLES | NON_PERSON_WORDS
+            and not any(t.ent_type_ for t in doc[start - 1 : start])
+        ):
+            start -= 1
+        if (
+            end + 1 < len(doc)
+            and doc[end].text in ("-", "‐")
+            and not doc[end - 1].whitespace_
+            and not doc[end].whitespace_
+            and end - start >= 2
+            and len(doc[end - 1]) <= 5
+            and doc[end + 1].is_alpha
+            and doc[end + 1].is_lower
+            and len(doc[end + 1]) <= 4
+            and doc[end + 1].pos_ in ("NOUN", "PROPN", "X")
+        ):
+            end += 2
+    elif ent.label_ == "ORG" and any(t.lower_ == "and" for t in ent):
+        while (
+            start >= 2
+            and doc[start - 1].text == ","
+            and doc[start - 2].pos_ == "PROPN"
+            and doc[start - 2].is_title
+            and start - 2 not in covered
+        ):
+            start -= 2
+    if (start, end) == (ent.start, ent.end):
+        return ent
+    covered.update(range(start, end))
+    return Span(doc, start, end, label=ent.label_)
 
 
 def _mention(span: Span, text: str, source: str) -> _Mention | None:
     label = span.label_ or "PERSON"
     end_char = span.end_char
-    for stop in ("(", "\n"):  # "Federal Bureau of Investigation (FBI"; a span across lines
+    stops = ("(", "\n", ",") if label == "PERSON" else ("(", "\n")  # "Belkacemi,60"
+    for stop in stops:  # "Federal Bureau of Investigation (FBI"; a span across lines
         at = text.find(stop, span.start_char, end_char)
         if at > span.start_char:
             end_char = at
     start_char = span.start_char
     if label == "PERSON":  # "Organizer Dwayne Croteau": a role noun is not part of the name
         lead = 0
-        while lead < len(span) - 1 and span[lead].pos_ in ("NOUN", "ADJ"):
+        while (
+            lead < len(span) - 1
+            and span[lead].pos_ in ("NOUN", "ADJ")
+            and not span[lead + 1].is_quote  # 'Riefian "Ifan" Fajarsyah'
+        ):
             lead += 1
         if (  # tagged PROPN at a sentence start: the given name behind it tells
             lead == 0
             and len(span) >= 3
+            and (span[0].is_sent_start or span[0].i == 0)
             and not is_given_name(span[0].text)
             and is_given_name(span[1].text)
         ):
@@ -182,7 +278,12 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
     start, end = trimmed
     name = text[start:end]
     after_title = span.start > 0 and span.doc[span.start - 1].lower_.rstrip(".") in TITLES
-    if label in _MISLABELS and (looks_like_person_name(name) or after_title):
+    if label in _MISLABELS and (
+        looks_like_person_name(name)
+        or after_title
+        or (_name_shaped(name) and _listed_with_person(span, name))
+        or (_name_shaped(name) and _described_as_person(span.root))
+    ):
         label = "PERSON"
     elif label != "ORG" and name_key(name.split()[-1]) in ORG_HEAD_WORDS and len(name.split()) > 1:
         label = "ORG"
@@ -191,9 +292,10 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
     if label != "PERSON":
         # a title inside an ORG/NORP span ("Chinese President Xi") makes it a person
         cut = trim_name(text, start, end, person=True)
-        if cut and cut != (start, end) and looks_like_person_name(text[cut[0] : cut[1]]):
+        if cut and cut != (start, end) and _name_after_title(text, start, cut):
             label, (start, end) = "PERSON", cut
             name = text[start:end]
+    root = span.root
     return _Mention(
         start=start,
         end=end,
@@ -202,7 +304,56 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
         source=source,
         personish=after_title or span.root.dep_ in _PERSONISH_DEPS,
         weight=max(1, len(name_tokens(name))),
+        speaks=after_title
+        or (root.dep_ in ("nsubj", "agent") and root.head.lemma_ in _SPEECH_VERBS),
+        common=_common_noun_use(root),
+        place=root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS,
     )
+
+
+def _common_noun_use(tok: Token) -> int:
+    """How a name is used like a common noun: a plural ("the Sharks"), an article or an
+    adjective before it ("a hard Brexit"). People's names are used so only rarely."""
+    score = 1 if _is_plural(tok) else 0
+    for child in tok.children:
+        if child.i < tok.i and (
+            (child.dep_ == "det" and child.lower_ in ("a", "an", "the"))
+            or (child.dep_ == "amod" and child.is_lower)
+        ):
+            score += 1
+    return score
+
+
+def _name_after_title(text: str, start: int, cut: tuple[int, int]) -> bool:
+    """Whether what follows a title inside a non-person span is a person's name:
+    "Chinese President Xi Jinping", "Hereditary Chief Na'moks" (not "Chief Executive")."""
+    rest = text[cut[0] : cut[1]]
+    if looks_like_person_name(rest):
+        return True
+    words = rest.split()
+    before = text[start : cut[0]].split()
+    return (
+        1 <= len(words) <= 2
+        and bool(before)
+        and before[-1].rstrip(".").casefold() in TITLES
+        and all(w[:1].isupper() for w in words)
+        and not any(name_key(w) in TITLES | NON_PERSON_WORDS | _OFFICE_WORDS for w in words)
+    )
+
+
+def _listed_with_person(span: Span, name: str) -> bool:
+    """A name-shaped span co-ordinated with a person ("Joe Dey or P.J. Boatwright")."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
+        return False
+    if any(name_key(w) in NON_PERSON_WORDS for w in words):
+        return False
+    if not (is_given_name(words[0]) or _INITIALS.match(words[0])):
+        return False
+    root = span.root
+    partners = [root.head] if root.dep_ == "conj" else []
+    partners += [c for c in root.children if c.dep_ == "conj"]
+    return any(p.ent_type_ == "PERSON" for p in partners)
 
 
 def _is_title_complement(ent: Span) -> bool:
@@ -214,6 +365,7 @@ def _is_title_complement(ent: Span) -> bool:
         and doc[ent.start - 2].lower_ in TITLES
         and len(ent) <= 2
         and ent.label_ != "PERSON"
+        and not looks_like_person_name(ent.text)  # "brother of Seth Jones"
     )
 
 
@@ -224,8 +376,29 @@ def _split_possessive(ent: Span) -> list[Span]:
             tail = ent.doc[tok.i + 1 : ent.end]
             if len(tail) and looks_like_person_name(tail.text):
                 return [Span(ent.doc, tail.start, tail.end, label="PERSON")]
+            head = ent.doc[ent.start : tok.i]
+            plural = _is_plural(tail.root) or _is_plural_name(tail.text)
+            if (
+                len(tail)
+                and (ent.label_ == "PERSON" or looks_like_person_name(head.text))
+                and tail.text[:1].isupper()
+                and (plural or name_key(tail[-1].text) in ORG_HEAD_WORDS)
+            ):  # "Justin Trudeau's Liberals": the person, and the party he leads
+                label = "NORP" if plural else "ORG"
+                return [
+                    Span(ent.doc, head.start, head.end, label="PERSON"),
+                    Span(ent.doc, tail.start, tail.end, label=label),
+                ]
             return [ent]
     return [ent]
+
+
+def _is_plural(tok: Token) -> bool:
+    """A plural noun ("Liberals", "Sharks"): a group, never one person's name."""
+    low = tok.lower_
+    if not low.endswith("s") or low.endswith(("ss", "'s", "’s")):
+        return False
+    return tok.tag_ in ("NNPS", "NNS") or (tok.ent_type_ == "NORP" and tok.tag_ == "NNP")
 
 
 def _missed_person_names(doc: Doc, text: str, source: str, covered: set[int]) -> list[_Mention]:
@@ -236,13 +409,42 @@ def _missed_person_names(doc: Doc, text: str, source: str, covered: set[int]) ->
         j = i
         while j < len(doc) and j not in covered and doc[j].pos_ == "PROPN" and doc[j].is_title:
             j += 1
-        if 2 <= j - i <= 3 and looks_like_person_name(doc[i:j].text):
+        if (2 <= j - i <= 3 and looks_like_person_name(doc[i:j].text)) or (
+            j - i == 1 and _introduced_person(doc[i])
+        ):
             span = Span(doc, i, j, label="PERSON")
             mention = _mention(span, text, source)
             if mention is not None:
                 out.append(mention)
         i = max(j, i + 1)
     return out
+
+
+def _introduced_person(tok: Token) -> bool:
+    """A lone capitalised name introduced by a description of a person: "Yuni, a resident
+    of Lampung", "Ahmad, 42,"."""
+    if tok.ent_type_ or name_key(tok.text) in NON_PERSON_WORDS | TITLES or tok.is_sent_end:
+        return False
+    return _described_as_person(tok)
+
+
+def _described_as_person(tok: Token) -> bool:
+    """The name's apposition describes a person: ", a district military commander,", ", 42,"."""
+    for child in tok.children:
+        if child.dep_ != "appos" or child.i < tok.i:
+            continue
+        if child.like_num and child.i == tok.i + 2:
+            return True
+        det = [c.lower_ for c in child.children if c.dep_ == "det"]
+        lemma = child.lemma_.lower()
+        if (
+            child.pos_ == "NOUN"
+            and det[:1] in (["a"], ["an"])
+            and is_people_noun(lemma)
+            and lemma not in _COMPANY_NOUNS
+        ):
+            return True
+    return False
 
 
 # -- pass 2 and 3: groups and links ------------------------------------------------------------
@@ -319,6 +521,75 @@ def _owner(mention: _Mention, owners: list[_Group]) -> _Group | None:
     if before:
         return max(before, key=lambda t: t[0])[1]
     return min(owners, key=lambda o: min(m.start for m in o.mentions))
+
+
+def _retype_relatives(groups: dict[str, _Group]) -> None:
+    """A name-shaped group sharing the surname of a person is a relative ("Megda
+    Belkacemi" beside "Khaled Belkacemi")."""
+    surnames = {name_tokens(g.key)[-1] for g in groups.values() if _is_person_group(g)}
+    for group in groups.values():
+        words = name_tokens(group.key)
+        if (
+            2 <= len(words) <= 3
+            and words[-1] in surnames
+            and group.label() != "PERSON"
+            and all(_name_shaped(m.text) for m in group.mentions)
+        ):
+            for m in group.mentions:
+                m.label = "PERSON"
+
+
+def _retype_common_nouns(groups: dict[str, _Group]) -> None:
+    """A one-word PERSON that is no given name or surname of a person named in full, never
+    speaks and is used like a common noun or a place ("the Sharks", "a hard Brexit", "in
+    Java") is not a person."""
+    surnames = {name_tokens(g.key)[-1] for g in groups.values() if _is_person_group(g)}
+    for group in groups.values():
+        words = name_tokens(group.key)
+        if group.label() != "PERSON" or len(words) != 1 or words[0] in surnames:
+            continue
+        if is_given_name(words[0]) or any(m.speaks for m in group.mentions):
+            continue
+        common = sum(m.common for m in group.mentions)
+        place = sum(m.place for m in group.mentions)
+        if not common and not place:
+            continue
+        if any(_is_plural_name(m.text) for m in group.mentions) and place <= common:
+            new = "NORP" if group.votes()["NORP"] else "ORG"  # "the Sharks", "Liberals"
+        elif place > common:
+            new = "GPE"
+        else:
+            new = _other_label(group, groups, words[0])
+        for m in group.mentions:
+            m.label = new
+
+
+def _is_plural_name(name: str) -> bool:
+    return name.endswith("s") and not name.endswith(("ss", "'s", "’s")) and " " not in name
+
+
+def _name_shaped(name: str) -> bool:
+    words = name.split()
+    return (
+        2 <= len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+        and not any(name_key(w) in NON_PERSON_WORDS | TITLES for w in words)
+    )
+
+
+def _other_label(group: _Group, groups: dict[str, _Group], word: str) -> str:
+    """The type a word that is not a person takes: that of the names it is part of ("South
+    Surrey", "City of Surrey"), else its own other votes, else ORG."""
+    votes: Counter[str] = Counter()
+    for key, other in groups.items():
+        if other is not group and word in key.split():
+            lab = other.label()
+            if lab != "PERSON":
+                votes["GPE" if lab in _PLACES else lab] += 1
+    if not votes:
+        votes = group.votes()
+        del votes["PERSON"]
+    return votes.most_common(1)[0][0] if votes else "ORG"
 
 
 def _link_acronyms(groups: dict[str, _Group]) -> None:
