@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from newswire_enrich.entities import extract_entities
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
-from newswire_enrich.quotes import extract_quotes
+from newswire_enrich.quotes import _object_and_clause, extract_quotes
 from newswire_shared.schemas import Quote, QuoteKind
 
 
@@ -85,7 +87,7 @@ def test_indirect_quote(nlp: Language) -> None:
     assert q.kind == QuoteKind.INDIRECT
     assert q.text == "inflation would fall below three percent"
     assert q.speaker.name == "Rahul Mehta"
-    assert q.rule.split("+")[0] == "reporting-clause"
+    assert (q.rule or "").split("+")[0] == "reporting-clause"
 
 
 def test_according_to(nlp: Language) -> None:
@@ -211,7 +213,7 @@ def test_said_colon_then_quote_in_next_paragraph(nlp: Language) -> None:
     )
     qs = _quotes(nlp, text)
     assert len(qs) == 1
-    assert qs[0].rule.split("+")[0] == "colon-intro"
+    assert (qs[0].rule or "").split("+")[0] == "colon-intro"
     assert qs[0].speaker.name == "Jonas Lind"
 
 
@@ -341,3 +343,170 @@ def test_rule_records_how_the_speaker_was_resolved(nlp: Language) -> None:
     (q,) = extract_quotes(doc, extract_entities(doc))
     assert q.speaker.name == "Maria Lopez"
     assert q.rule == "quote-marks+pronoun"
+
+
+def test_caption_glued_before_quote_is_not_the_speaker(nlp: Language) -> None:
+    """A photo credit in the paragraph before is not the subject of the next 'said'."""
+    text = (
+        "Floodwater covered the main road on Monday. (Jane Roe/Associated Press)\n\n"
+        '"We lost everything in an hour," Mark Duval, a farmer near the river, said on Tuesday.'
+    )
+    qs = _quotes(nlp, text)
+    assert [q.speaker.name for q in qs] == ["Mark Duval"]
+
+
+def test_attribution_sentence_right_after_the_quote(nlp: Language) -> None:
+    """'"...." Name said Wednesday.' - the attribution is its own sentence after the mark."""
+    text = (
+        "The team trained in the hall for months.\n\n"
+        "“When the coach saw my serve, I knew I had a chance to make the national team.” "
+        "Ana Ruiz said Wednesday in an interview."
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].speaker.name == "Ana Ruiz"
+
+
+def test_unattributed_paragraph_goes_to_the_person_of_the_story(nlp: Language) -> None:
+    """A quoted paragraph naming nobody continues the person just written about."""
+    text = (
+        "Carla Mendes lost her job after the plant closed. She looked for work for months.\n\n"
+        '"It took me two years to feel like myself again. That was the hardest part."'
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].speaker.name == "Carla Mendes"
+    assert qs[0].rule == "topic-person"
+
+
+def test_unattributed_paragraph_without_a_person_nearby_has_no_speaker(nlp: Language) -> None:
+    """No person named shortly before: the quote keeps no speaker (must not fire)."""
+    filler = "The river rose again in the spring and the roads were closed for weeks. " * 10
+    text = (
+        f"Carla Mendes lost her job after the plant closed.\n\n{filler}\n\n"
+        '"It took me two years to feel like myself again. That was the hardest part."'
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].speaker.name is None
+
+
+def test_follow_on_quote_goes_to_the_speaker_reported_in_between(nlp: Language) -> None:
+    """'"...," A said. B said ... "..."' - the cue-less quote continues B, not A."""
+    text = (
+        '"We will appeal the decision," Mayor John Smith said.\n\n'
+        "Councillor Ann Patel said the vote had been rushed through without any debate.\n\n"
+        '"Nobody on council had read the report before voting on it."'
+    )
+    qs = _quotes(nlp, text)
+    last = [q for q in qs if q.text.startswith("Nobody")]
+    assert len(last) == 1
+    assert last[0].speaker.name == "Ann Patel"
+    assert (last[0].rule or "").startswith("follow-report")
+
+
+def test_follow_on_quote_keeps_the_speaker_without_a_report_between(nlp: Language) -> None:
+    """A sentence between that reports nobody's words does not change the speaker."""
+    text = (
+        '"We will appeal the decision," Mayor John Smith said.\n\n'
+        "The council voted six to three on Tuesday night.\n\n"
+        '"Nobody on council had read the report before voting on it."'
+    )
+    qs = _quotes(nlp, text)
+    last = [q for q in qs if q.text.startswith("Nobody")]
+    assert len(last) == 1
+    assert last[0].speaker.name == "John Smith"
+    assert last[0].rule == "follow-on"
+
+
+def test_participle_speech_verb_ends_the_reported_clause(nlp: Language) -> None:
+    """'X has said A, insisting B': two statements, both by X."""
+    text = (
+        "Premier Dan Moreau has said the province will keep its promise to spend $10 million, "
+        "insisting his government won't spend another penny."
+    )
+    qs = _quotes(nlp, text)
+    assert [q.text for q in qs] == [
+        "the province will keep its promise to spend $10 million",
+        "his government won't spend another penny",
+    ]
+    assert {q.speaker.name for q in qs} == {"Dan Moreau"}
+
+
+def test_relative_clause_after_a_lone_dash_is_cut(nlp: Language) -> None:
+    """'X said A - which ...': the writer's remark after the dash is not X's statement."""
+    text = (
+        "Transport Minister Leah Brooks said the bridge will reopen to traffic in March "
+        "— which is two months later than planned."
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text == "the bridge will reopen to traffic in March"
+
+
+def test_dash_before_a_conjunction_is_kept(nlp: Language) -> None:
+    """A dash followed by 'and' carries on the statement (must not cut)."""
+    text = (
+        "Finance Minister Leah Brooks said the revenues will be returned to families "
+        "— and most people will see a net gain."
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text.endswith("most people will see a net gain")
+
+
+def test_scare_quote_without_a_speaker_is_dropped(nlp: Language) -> None:
+    """Quoted words in the writer's sentence with nobody said to use them: no quote."""
+    text = (
+        "The proposed budget counts “previously approved” debt and new borrowing "
+        "for the arena project."
+    )
+    assert _quotes(nlp, text) == []
+
+
+def test_subject_misparsed_as_object_of_said(nlp: Language) -> None:
+    """'X said the N of A and B came because ...' - the whole clause is X's statement."""
+    text = (
+        "Grant said the sudden departure of the coach and the captain came because "
+        "the club ran out of money."
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert "came because the club ran out of money" in qs[0].text
+    assert qs[0].kind == QuoteKind.INDIRECT
+
+
+def _parsed(words: list[str], heads: list[int], deps: list[str], pos: list[str]) -> Doc:
+    lemmas = ["say" if w == "said" else w.lower() for w in words]
+    return Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, pos=pos, lemmas=lemmas)
+
+
+def test_object_and_clause_repairs_the_misparse() -> None:
+    """said -> dobj 'pairing' + conj 'came' with its own subject: one reported clause."""
+    doc = _parsed(
+        ["Oh", "said", "the", "pairing", "of", "her", "and", "Sam", "came", "late"],
+        [1, 1, 3, 1, 3, 4, 5, 8, 1, 8],
+        ["nsubj", "ROOT", "det", "dobj", "prep", "pobj", "cc", "nsubj", "conj", "advmod"],
+        ["PROPN", "VERB", "DET", "NOUN", "ADP", "PRON", "CCONJ", "PROPN", "VERB", "ADV"],
+    )
+    span = _object_and_clause(doc[1])
+    assert span is not None
+    assert (span[0].i, span[1].i) == (2, 9)
+
+
+def test_said_with_a_real_object_is_not_a_report() -> None:
+    """'said goodbye and she left' and 'said a prayer, and they left': two events."""
+    doc = _parsed(
+        ["He", "said", "goodbye", "and", "she", "left"],
+        [1, 1, 1, 1, 5, 1],
+        ["nsubj", "ROOT", "dobj", "cc", "nsubj", "conj"],
+        ["PRON", "VERB", "NOUN", "CCONJ", "PRON", "VERB"],
+    )
+    assert _object_and_clause(doc[1]) is None
+    doc = _parsed(
+        ["He", "said", "the", "verse", ",", "and", "they", "left"],
+        [1, 1, 3, 1, 1, 1, 7, 1],
+        ["nsubj", "ROOT", "det", "dobj", "punct", "cc", "nsubj", "conj"],
+        ["PRON", "VERB", "DET", "NOUN", "PUNCT", "CCONJ", "PRON", "VERB"],
+    )
+    assert _object_and_clause(doc[1]) is None

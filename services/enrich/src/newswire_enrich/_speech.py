@@ -201,32 +201,95 @@ def is_quoting(tok: Token) -> bool:
     return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in QUOTING_VERBS
 
 
-def subject_of(verb: Token, exclude: tuple[int, int] | None = None) -> Token | None:
+def _same_paragraph(a: Token, b: Token) -> bool:
+    lo, hi = (a, b) if a.i < b.i else (b, a)
+    return "\n" not in lo.doc.text[lo.idx : hi.idx]
+
+
+def _subject_child(tok: Token, verb: Token, lo: int, hi: int, anywhere: bool) -> Token | None:
+    """The subject among `tok`'s children nearest to `verb` in the verb's paragraph.
+
+    The parser sometimes glues a caption or a heading of the paragraph before onto the
+    sentence and makes it a second subject ("(Evan Vucci/Associated Press) ... said").
+    """
+    subjects = [
+        c
+        for c in tok.children
+        if c.dep_ in _SUBJECT_DEPS
+        and not lo <= c.idx < hi
+        and (anywhere or _same_paragraph(c, verb))
+    ]
+    return subjects[0] if subjects else None
+
+
+def _glued_subject(verb: Token, lo: int, hi: int) -> Token | None:
+    """The speaker named before `verb` in its paragraph when the parse hung it elsewhere.
+
+    'Elementary school teacher Teresa Galati, 56, says' after a photo credit, or a name the
+    tagger took for an auxiliary ('"...," DeBoer said'): the first noun between the start of
+    the paragraph (or the end of the quote) and the verb whose head is outside that stretch.
+    """
+    doc = verb.doc
+    start = doc.text.rfind("\n", 0, verb.idx) + 1
+    first = verb.i
+    while first > 0 and doc[first - 1].idx >= start and not lo <= doc[first - 1].idx < hi:
+        first -= 1
+    for t in doc[first : verb.i]:
+        if t.pos_ not in ("PROPN", "NOUN") and t.tag_ not in ("NNP", "NNPS"):
+            continue
+        if t.ent_type_ in ("DATE", "TIME") or t.dep_ in ("npadvmod", "pobj", "poss"):
+            continue
+        if not first <= t.head.i < verb.i:
+            return t
+    return None
+
+
+def subject_of(
+    verb: Token, exclude: tuple[int, int] | None = None, *, anywhere: bool = False
+) -> Token | None:
     """The speaker token of a speech verb: its subject, or that of the verb it hangs from.
 
     Handles 'X was quoted as saying', 'X said', 'said X' (inversion) and agents of passives.
     Subjects starting inside the character range `exclude` (the quoted words, which the
-    parser sometimes takes for the subject of the verb after them) are passed over.
+    parser sometimes takes for the subject of the verb after them) are passed over, and so
+    are subjects in another paragraph (a caption or heading the parser glued on), unless
+    `anywhere` is set.
     """
     lo, hi = exclude if exclude is not None else (0, 0)
     tok: Token | None = verb
+    glued = False
     for _ in range(4):
         if tok is None:
             break
-        for child in tok.children:
-            if child.dep_ in _SUBJECT_DEPS and not lo <= child.idx < hi:
-                return child
+        subj = _subject_child(tok, verb, lo, hi, anywhere)
+        if subj is not None:
+            return subj
+        glued = glued or any(c.dep_ in _SUBJECT_DEPS for c in tok.children)
+        if tok.i == verb.i and verb.tag_ in ("VBD", "VBZ", "VBP"):
+            left = verb.doc[verb.i - 1] if verb.i else None
+            if left is not None and left.dep_ == "aux" and left.tag_ in ("NNP", "NNPS"):
+                return left  # '"...," DeBoer said' with the name tagged as an auxiliary
         for child in tok.children:
             if child.dep_ == "agent":
                 for grand in child.children:
                     if grand.dep_ == "pobj":
                         return grand
         if tok.dep_ in ("xcomp", "advcl", "pcomp", "conj", "acl") and tok.head is not tok:
-            tok = tok.head
+            head = tok.head
+            if (
+                tok.tag_ == "VBG"
+                and tok.dep_ == "advcl"
+                and head.dep_ == "ccomp"
+                and is_quoting(head.head)
+            ):
+                head = head.head  # 'X said A, insisting B' with 'insisting' hung on A
+            tok = head
             if tok.dep_ == "prep":
                 tok = tok.head
             continue
         break
+    if glued:  # the only subject was in another paragraph
+        return _glued_subject(verb, lo, hi)
     return None
 
 

@@ -31,8 +31,13 @@ _TITLE_SMALL_WORDS = frozenset(
 )
 
 
+#: A quote naming nobody goes to the person last named as a subject this close before it.
+_TOPIC_PERSON_CHARS = 600
+#: An attribution sentence after a quote ('"...." Levine said Wednesday.') is this short.
+_MAX_ATTRIBUTION_TOKENS = 30
+
 #: Rules whose speaker is carried over or found by position, not resolved from a token.
-_CARRIED = frozenset({"follow-on", "dash-attribution", "spanning-paragraphs"})
+_CARRIED = frozenset({"follow-on", "dash-attribution", "spanning-paragraphs", "topic-person"})
 
 
 @dataclass
@@ -74,24 +79,69 @@ def _paragraph(text: str, pos: int) -> tuple[int, int]:
     return start, len(text) if end == -1 else end
 
 
+def _open_quote(text: str) -> bool:
+    """Whether `text` opens a double quotation it does not close."""
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
+
+
 def _clause_end(verb: Token, comp: Token) -> Token:
     """Last token of a clause reported after its verb: the rest of the verb's phrase.
 
     'X said A, and B' reports both A and B; the phrase stops before another speech verb of
-    its own ('..., adding that C', '... and Y said D'), which reports a clause of its own.
+    its own ('..., adding that C', '... and Y said D', 'X said A, insisting B'), which
+    reports a clause of its own.
     """
     right = verb.right_edge
-    for child in verb.rights:
+    # '..., insisting ...' is often hung on the reported clause rather than on its verb
+    participles = [
+        c
+        for c in comp.rights
+        if c.tag_ == "VBG"
+        and c.dep_ == "advcl"
+        and is_quoting(c)
+        and any(g.dep_ == "ccomp" for g in c.children)
+        and not _open_quote(verb.doc.text[verb.idx : c.idx])
+    ]
+    for child in sorted([*verb.rights, *participles], key=lambda t: t.i):
         if child.i <= comp.i:
             continue
         if is_quoting(child) and child.dep_ in ("conj", "advcl"):
+            floor = comp.i if child.head.i == comp.i else comp.right_edge.i
             stop = child.left_edge.i - 1
-            while stop > comp.right_edge.i and (
-                verb.doc[stop].is_punct or verb.doc[stop].dep_ == "cc"
-            ):
+            while stop > floor and (verb.doc[stop].is_punct or verb.doc[stop].dep_ == "cc"):
                 stop -= 1
-            return verb.doc[max(stop, comp.right_edge.i)]
+            return verb.doc[max(stop, floor)]
     return right
+
+
+#: Objects 'say' really takes ('said nothing', 'said goodbye and left').
+_SAY_OBJECTS = frozenset(
+    "nothing something anything everything goodbye hello prayer prayers word words thanks "
+    "yes no much little lot grace".split()
+)
+
+
+def _object_and_clause(verb: Token) -> tuple[Token, Token] | None:
+    """The reported clause of 'X said A and B did C' misparsed as said -> (A, did).
+
+    The parser takes the subject of the reported clause for the object of 'said' and hangs
+    the clause's verb on 'said' as a conjunct: 'Oh said the unlikely pairing of her and
+    Samberg came because ...'. A conjunct verb with a subject of its own right after a noun
+    object of 'say' is the rest of that clause.
+    """
+    if verb.lemma_.lower() != "say":
+        return None
+    objs = [c for c in verb.rights if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")]
+    conjs = [c for c in verb.rights if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")]
+    if not objs or not conjs or objs[0].text.lower() in _SAY_OBJECTS:
+        return None
+    obj, conj = objs[0], conjs[0]
+    subj = [c for c in conj.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if conj.i < obj.i or not subj or subj[0].i < obj.i:
+        return None
+    if any(t.is_punct for t in verb.doc[verb.i : subj[0].i]):
+        return None  # 'said a prayer, and they left': two events
+    return obj.left_edge, conj.right_edge
 
 
 def _clause_start_before(verb: Token, comp: Token) -> Token:
@@ -105,6 +155,27 @@ def _clause_start_before(verb: Token, comp: Token) -> Token:
     while i > sent_start and not verb.doc[i - 1].is_space:
         i -= 1
     return verb.doc[i]
+
+
+_DASHES = frozenset({"—", "–", "--"})
+
+
+def _cut_at_dash(left: Token, right: Token) -> Token:
+    """End a reported clause before a lone dash opening the writer's relative clause.
+
+    'Global Affairs says Canadians are advised to "exercise caution" - which is unchanged':
+    a relative clause after an unpaired dash is the writer's remark on the statement. Other
+    words after a dash ('- and because ...', '- he's also concerned ...', a pair of dashes
+    around an aside) usually carry on the statement and stay.
+    """
+    doc = left.doc
+    dashes = [t for t in doc[left.i : right.i + 1] if t.text in _DASHES]
+    if len(dashes) != 1 or dashes[0].i - left.i < 4 or dashes[0].i >= right.i:
+        return right
+    nxt = doc[dashes[0].i + 1]
+    if nxt.tag_ not in ("WDT", "WP") or nxt.lower_ not in ("which", "who"):
+        return right
+    return doc[dashes[0].i - 1]
 
 
 def _attribution_start(verb: Token, comp: Token) -> int:
@@ -133,7 +204,10 @@ def _clauses(doc: Doc, text: str) -> list[_Clause]:
         before = [c for c in comps if c.i < tok.i]
         spans: list[tuple[Token, Token]] = []
         inner = [c for c in after[-1].children if c.dep_ == "ccomp"] if after else []
-        if after and is_quoting(after[-1]) and inner and inner[0].i < after[-1].i:
+        misparsed = None if comps else _object_and_clause(tok)
+        if misparsed is not None:
+            spans.append(misparsed)
+        elif after and is_quoting(after[-1]) and inner and inner[0].i < after[-1].i:
             # 'X said A, the broadcaster reported' parsed as said -> reported -> A: A is X's.
             outer = after[-1]
             end_i = max(_attribution_start(outer, inner[-1]) - 1, inner[-1].right_edge.i)
@@ -154,6 +228,7 @@ def _clauses(doc: Doc, text: str) -> list[_Clause]:
             end_i = max(_attribution_start(tok, last) - 1, last.right_edge.i)
             spans.append((left, doc[end_i]))
         for left, right in spans:
+            right = _cut_at_dash(left, right)
             start, end = _trim(text, max(left.idx, pstart), min(right.idx + len(right), pend))
             if end > start and text[end - 1] == ".":
                 start, end = _trim(text, start, end - 1)
@@ -208,6 +283,7 @@ class _Extractor:
         self.text = doc.text
         self.resolve = SpeakerResolver(doc, entities)
         self.clauses = _clauses(doc, self.text)
+        self.marks = find_quote_marks(self.text)
         self.quotes: list[Quote] = []
 
     def _make(
@@ -283,6 +359,64 @@ class _Extractor:
             return self.resolve.speaker(src), "according to", True
         return Speaker(), None, False
 
+    def _attribution_after(self, qm: QuoteMarks, sent: Span) -> tuple[Speaker, str] | None:
+        """A bare attribution sentence right after the closing mark of a quote.
+
+        The parser sometimes ends the sentence at the closing mark: '"... going." Levine
+        said Wednesday in an interview.' The next sentence is the quote's attribution when it
+        starts right there, in the same paragraph, and its speech verb reports nothing else.
+        """
+        i = sent.end
+        while i < len(self.doc) and self.doc[i].is_space and "\n" not in self.doc[i].text:
+            i += 1
+        if i >= len(self.doc) or self.doc[i].idx > qm.close + 3:
+            return None
+        nxt = self.doc[i].sent
+        root = nxt.root
+        if len(nxt) > _MAX_ATTRIBUTION_TOKENS or "\n" in self.text[qm.close : root.idx]:
+            return None
+        if not is_quoting(root) or any(c.dep_ in ("ccomp", "xcomp", "dobj") for c in root.children):
+            return None
+        subj = subject_of(root)
+        if subj is None or subj.i < i:
+            return None
+        return self.resolve.speaker(subj), root.text
+
+    def _report_between(self, first: int, end: int) -> tuple[Speaker, str] | None:
+        """The speaker of the last statement reported from token `first` to offset `end`.
+
+        '"...," A said. B said the plan had failed. "It will cost us."' - the second quote
+        continues B's statement, not A's.
+        """
+        found: Token | None = None
+        for tok in self.doc[first:]:
+            if tok.idx >= end:
+                break
+            if is_statement(tok) and is_asserted(tok) and not self._in_marks(tok.idx):
+                found = tok
+        subj = subject_of(found) if found is not None else None
+        if found is None or subj is None:
+            return None
+        spk = self.resolve.speaker(subj)
+        return (spk, found.text) if spk.name is not None else None
+
+    def _in_marks(self, pos: int) -> bool:
+        return any(qm.open < pos < qm.close for qm in self.marks)
+
+    def _topic_person(self, qm: QuoteMarks) -> Speaker | None:
+        """The person last named as a subject shortly before a quote that names nobody.
+
+        A paragraph of quoted words with no attribution continues the story of the person
+        the paragraphs before were about.
+        """
+        ent = self.resolve.last_subject_person_before(qm.open)
+        if ent is None:
+            return None
+        near = [m for m in ent.mentions if qm.open - _TOPIC_PERSON_CHARS <= m.start < qm.open]
+        if not near:
+            return None
+        return Speaker(name=ent.name, entity_id=ent.id)
+
     def _dash_speaker(self, qm: QuoteMarks) -> Speaker | None:
         after = self.text[qm.close + 1 : qm.close + 6]
         stripped = after.lstrip(" ,")
@@ -319,7 +453,7 @@ class _Extractor:
         prev: Quote | None = None
         prev_end_sent = -1
         open_ended: dict[int, Quote] = {}  # quotes whose closing mark is in a later paragraph
-        for qm in find_quote_marks(self.text):
+        for qm in self.marks:
             cs, ce = _trim(self.text, *qm.content)
             content = self.text[cs:ce]
             clause = self._clause_for(qm)
@@ -356,6 +490,10 @@ class _Extractor:
                     if dash is not None:
                         spk, cue, has_cue, rule = dash, "—", True, "dash-attribution"
                 if not has_cue and direct:
+                    after = self._attribution_after(qm, sent)
+                    if after is not None:
+                        (spk, cue), has_cue = after, True
+                if not has_cue and direct:
                     before = self._previous_sentence(sent)
                     near = self._sentences_back(sent, _FOLLOW_ON_SENTENCES)
                     if before is not None and before.text.rstrip().endswith(":"):
@@ -365,10 +503,17 @@ class _Extractor:
                         rule = "colon-intro"
                     elif prev is not None and before is not None and prev_end_sent >= near:
                         spk, cue, has_cue, rule = prev.speaker, prev.cue, True, "follow-on"
+                        between = self._report_between(prev_end_sent, qm.open)
+                        if between is not None:
+                            spk, cue, rule = between[0], between[1], "follow-report"
                 if not has_cue and _n_words(content) < _MIN_WORDS_WITHOUT_CUE:
                     continue
-                if not direct and not has_cue:
-                    continue
+                if spk.name is None and direct:
+                    topic = self._topic_person(qm)
+                    if topic is not None:
+                        spk, rule = topic, "topic-person"
+                if not direct and (not has_cue or spk.name is None):
+                    continue  # quoted words in the writer's sentence that nobody is said to use
                 kind = QuoteKind.DIRECT if direct else QuoteKind.MIXED
                 q = self._make(cs, ce, kind, spk, cue, rule)
                 if not qm.closed and (rule == "follow-on" or cue is None):
@@ -410,7 +555,7 @@ class _Extractor:
                 continue
             if _n_words(self.text[c.start : c.end]) < 4:
                 continue
-            subj = subject_of(c.verb)
+            subj = subject_of(c.verb) or subject_of(c.verb, anywhere=True)
             if subj is None or subj.lower_ in ("i", "we", "you", "it"):
                 continue
             self.quotes.append(
