@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import psutil
 import pytest
 import redis
 
+from newswire.redis_server import RedisServer
 from newswire_shared.keys import RedisKeys
 from newswire_shared.schemas import EnrichedArticle, FailureRecord
 from tests.conftest import SEEDS, Services, wait_until
@@ -192,3 +194,34 @@ def test_worker_process_killed_mid_job_is_redelivered(
     wait_until(lambda: (done / "long.txt").exists(), 120, what="long.txt done after requeue")
     assert redis_client.xlen(KEYS.results) == 1
     assert int(redis_client.get(job_keys()[0]) or 0) >= 2
+
+
+def test_redis_restart_mid_flight_loses_nothing(
+    services: Services, redis_server: RedisServer
+) -> None:
+    """Redis restarted while jobs run: its AOF keeps the queue, lost attempts are re-sent."""
+    services.start_worker(NEWSWIRE_CONCURRENCY="2")
+    services.start_ingest(NEWSWIRE_RESCAN_SECONDS="1", NEWSWIRE_LOST_AFTER_SECONDS="6")
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for seed in seeds:
+        shutil.copy(seed, services.inbox / seed.name)
+    client = redis.Redis.from_url(redis_server.url)
+    wait_until(lambda: bool(client.keys(KEYS.deliveries("*"))), 30, what="first job started")
+    redis_server.stop()
+    time.sleep(2)
+    restarted = RedisServer(redis_server.data_dir, port=redis_server.port).start()
+    try:
+        done = services.inbox / "done"
+        wait_until(
+            lambda: done.exists() and len(_names(done)) == 5,
+            150,
+            what="5 files done after the restart\n" + services.log("ingest")[-3000:],
+        )
+        client = redis.Redis.from_url(restarted.url)
+        assert client.xlen(KEYS.results) == 5
+        assert sorted(r.source.filename for r in _results(services.results)) == [
+            s.name for s in seeds
+        ]
+    finally:
+        services.stop_all()
+        restarted.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -217,3 +218,38 @@ def test_restart_settles_file_whose_failure_was_recorded(
     restarted.startup()
     assert sent == []
     assert (service.inbox.failed / "b.json.error.json").exists()
+
+
+def test_job_started_long_ago_without_result_is_sent_again(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """A job whose attempt started past lost_after_seconds is re-sent once; a recent one not."""
+    (service.inbox.root / "a.txt").write_text("Words here.", encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+    job_id = sent[0].job_id
+    redis_client.hset(KEYS.job(job_id), "started_at", time.time() - 10)
+    _advance(service, 0.1)
+    assert len(sent) == 1
+    redis_client.hset(KEYS.job(job_id), "started_at", time.time() - 5000)
+    _advance(service, 0.1)
+    assert [j.job_id for j in sent] == [job_id, job_id]
+    _advance(service, 0.1)
+    assert len(sent) == 2
+
+
+def test_job_never_started_with_empty_queue_is_sent_again(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """A queued job that never started while nothing waits in the queue was lost: re-sent."""
+    (service.inbox.root / "a.txt").write_text("Other words.", encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+    job_id = sent[0].job_id
+    redis_client.rpush(service.settings.queue, "someone else's job")
+    redis_client.hset(KEYS.job(job_id), "queued_ts", time.time() - 5000)
+    _advance(service, 0.1)
+    assert len(sent) == 1  # jobs are waiting: it may just be queued behind them
+    redis_client.delete(service.settings.queue)
+    _advance(service, 0.1)
+    assert len(sent) == 2

@@ -127,6 +127,8 @@ class JobRunner:
         pipe = self.redis.pipeline()
         pipe.incr(key)
         pipe.expire(key, _DELIVERY_TTL)
+        # when this attempt started: ingest re-sends a job started long ago without a result
+        pipe.hset(self.keys.job(job_id), "started_at", f"{time.time():.3f}")
         deliveries = int(pipe.execute()[0])
         return max(0, deliveries - 1 - retries)
 

@@ -194,6 +194,7 @@ class IngestService:
                 "state": "queued",
                 "filename": job.source.filename,
                 "queued_at": datetime.now(UTC).isoformat(),
+                "queued_ts": f"{time.time():.3f}",
             },
         )
         pipe.sadd(self.keys.inflight, job_id)
@@ -272,7 +273,8 @@ class IngestService:
             self._settle_failed(job_id, paths, record)
 
     def reconcile(self) -> None:
-        """Settle in-flight jobs whose stream entry was missed (trimmed, or read before)."""
+        """Settle in-flight jobs whose stream entry was missed (trimmed, or read before), and
+        send again jobs whose attempt started too long ago to still be running."""
         for job_id in list(self._in_flight):
             if self.redis.exists(self.keys.published(job_id)):
                 self._settle_done(job_id, self._in_flight.pop(job_id))
@@ -280,6 +282,36 @@ class IngestService:
             failure = self._stored_failure(job_id)
             if failure is not None:
                 self._settle_failed(job_id, self._in_flight.pop(job_id), failure)
+                continue
+            self._requeue_if_lost(job_id)
+
+    def _requeue_if_lost(self, job_id: str) -> None:
+        """A job whose attempt started more than ``lost_after_seconds`` ago without a result
+        or failure lost its message (a worker killed outright, Redis restarted mid-job):
+        Redis would only hand it out again after its visibility timeout, so send it again.
+        Publication is idempotent, so a slow job that was not lost costs a duplicate run,
+        never a duplicate result."""
+        started, queued = self.redis.hmget(self.keys.job(job_id), ["started_at", "queued_ts"])
+        if started:
+            since = float(started)
+        elif queued and self.redis.llen(self.settings.queue) == 0:
+            since = float(queued)  # never started, yet nothing is waiting: the message is gone
+        else:
+            return
+        if time.time() - since < self.settings.lost_after_seconds:
+            return
+        paths = [p for p in self._in_flight[job_id] if p.exists()]
+        if not paths:
+            return
+        try:
+            job = read_job(paths[0], max_bytes=self.settings.max_file_bytes)
+        except RejectedFileError:
+            return
+        self.redis.hdel(self.keys.job(job_id), "started_at")
+        self.redis.hset(self.keys.job(job_id), "queued_ts", f"{time.time():.3f}")
+        log.warning("job_lost_requeued", job_id=job_id, since=since)
+        self.counters.requeued += 1
+        self._send(job)
 
     def _stored_failure(self, job_id: str) -> FailureRecord | None:
         raw = self.redis.hget(self.keys.job(job_id), "failure")

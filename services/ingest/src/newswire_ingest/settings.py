@@ -27,6 +27,12 @@ class IngestSettings(CommonSettings):
     max_file_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="Larger files are failed at once."
     )
+    lost_after_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="A job started this long ago without a result is sent again "
+        "(keep above the workers' task time limit plus retry backoff).",
+    )
     heartbeat_file: Path = Field(default=Path("/tmp/newswire-ingest.heartbeat"))  # noqa: S108
     consumer_name: str = Field(
         default="ingest", description="Name in the results consumer group (one watcher/inbox)."
