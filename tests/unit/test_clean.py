@@ -533,3 +533,151 @@ def test_caption_with_credit_and_advert_marker() -> None:
     assert not is_photo_caption("He said the credit for the win belonged to the whole team.")
     assert junk_reason("Advert") == "advertisement"
     assert junk_reason("He saw the advert on television.") is None
+
+
+def test_newsletter_blurb_rule() -> None:
+    """Sign-up promos and newsletter form messages are residue; sentences that report on a
+    newsletter or on subscribers are not."""
+    from newswire_enrich.clean._page_residue import is_newsletter_blurb
+
+    assert is_newsletter_blurb("Sign up for our free morning briefing")
+    assert is_newsletter_blurb("Need more harbour news? Subscribe to our weekly digest!")
+    assert is_newsletter_blurb("Get the best stories delivered to your inbox.")
+    assert is_newsletter_blurb("No spam, we promise. You can unsubscribe at any time.")
+    assert is_newsletter_blurb("Thanks for signing up!")
+    assert is_newsletter_blurb("Harbour Times Newsletters")
+    assert is_newsletter_blurb("Got a news tip? We want to hear from you.")
+    assert not is_newsletter_blurb("In a newsletter to clients, the bank said rates would rise.")
+    assert not is_newsletter_blurb("Subscribers to the ferry pass rose by a tenth last year.")
+    assert not is_newsletter_blurb("The sign up rate for the scheme was low, officials said.")
+
+
+def test_page_newsletter_blurb_removed() -> None:
+    """A newsletter promo between two paragraphs of a page goes; the paragraphs stay."""
+    first, rest = BODY.split("\n\n", 1)
+    text = (
+        _PAGE_TOP + first + "\n\nSign up for the Harbour Times daily newsletter\n"
+        "Get our top stories delivered to your inbox every morning.\n\n" + rest
+    )
+    art = _clean(text)
+    assert art.text == BODY
+    assert "newsletter blurb" in {r.reason for r in art.removed}
+
+
+def test_copyright_symbol_inside_line_is_a_footer() -> None:
+    """A line that carries '©<year>' anywhere is a copyright footer; the word 'copyright' in
+    a sentence is not."""
+    from newswire_enrich.clean._rules import is_footer_start
+
+    assert is_footer_start("The contents of this site are ©2024 Harbour Media Group.")
+    assert not is_footer_start("The copyright 2019 dispute went to court, lawyers said.")
+    text = _PAGE_TOP + BODY + "\n\nThe contents of this site are ©2024 Harbour Media Group.\n"
+    assert _clean(text + _PAGE_TEASERS).text == BODY
+
+
+def test_tag_line_without_colon_ends_article() -> None:
+    """'Tags storms flooding' (no colon) and 'Related Tags' close the article in a page; a
+    sentence starting with 'Tags' does not."""
+    from newswire_enrich.clean._text import _END_MARKER
+
+    assert _END_MARKER.match("Tags ferry harbour council")
+    assert _END_MARKER.match("Related Tags")
+    assert _END_MARKER.match("タグ: ソフトウェア")
+    assert not _END_MARKER.match("Tags on the new bags show the price.")
+    text = _PAGE_TOP + BODY + "\n\nTags ferry harbour council\n" + _COMMENTS
+    assert _clean(text).text == BODY
+
+
+def test_more_site_latest_section_and_partner_list_headings() -> None:
+    """'More <Site>', 'Our Latest Stories', 'Latest <Section>', 'Partner news' and CJK
+    'related articles' headings open story lists; sentences and long headlines do not."""
+    from newswire_enrich.clean._rules import is_block_start
+
+    assert is_block_start("More Harbour Times")
+    assert is_block_start("Our Latest Stories")
+    assert is_block_start("Latest Business")
+    assert is_block_start("Partner news")
+    assert is_block_start("関連記事")
+    assert is_block_start("相关文章")
+    assert not is_block_start("More ferries are planned for next year.")
+    assert not is_block_start("More Than 100 Protesters Killed In Clashes")
+    assert not is_block_start("Latest Polls Show Tight Race")
+
+
+def test_story_list_with_summaries_is_removed() -> None:
+    """Teaser cards under a list heading (headline, author line, one-sentence summary) go
+    together; the article above stays whole."""
+    cards = (
+        "More Harbour Times\n\n"
+        "Bakery wins national bread award\nJane Doe\n"
+        "The family-run shop beat two hundred entries with its sourdough loaf.\n\n"
+        "What makes the new museum so popular?\nJohn Roe\n"
+        "Visitors have queued for hours since the doors opened last week.\n\n"
+        "Ministers meet over fishing quotas\nAnna Poe\n"
+        "Talks in the capital ended without agreement late on Friday.\n\n"
+        "Council to review parking charges\n"
+    )
+    art = _clean(_PAGE_TOP + BODY + "\n\n" + cards)
+    assert art.text == BODY
+
+
+def test_paragraph_after_list_item_is_kept_when_article_continues() -> None:
+    """A short paragraph right after a listed headline is article text when more paragraphs
+    (or nothing) follow it, not another list item."""
+    first, rest = BODY.split("\n\n", 1)
+    text = (
+        _PAGE_TOP + first + "\n\nRelated Stories\nBridge costs soar past estimates\n\n"
+        "Traffic engineers expect the crossing to carry 20,000 cars a day.\n\n" + rest
+    )
+    art = _clean(text)
+    assert "Traffic engineers expect the crossing" in art.text
+    assert art.text.endswith("officials said.")
+
+
+def test_cjk_full_stop_ends_a_sentence() -> None:
+    """Japanese and Chinese full stops and closing brackets end sentences."""
+    from newswire_enrich.clean._rules import ends_sentence
+
+    assert ends_sentence("これでようやく元の操作性を取り戻せました。")
+    assert ends_sentence("他说：「我们会继续努力！」")
+    assert not ends_sentence("関連記事")
+
+
+def test_author_bio_rule() -> None:
+    """Author notes (role, joining date, contact) are recognised; a sentence about a
+    newsroom or a page's own social links is not."""
+    from newswire_enrich.clean._page_residue import is_author_bio
+
+    assert is_author_bio("Jane Doe is a staff writer at the Harbour Times.")
+    assert is_author_bio("Jane Doe (@janedoe) is a contributing editor covering transport.")
+    assert is_author_bio("Jane joined the Harbour Times in May 2019. She has covered ports.")
+    assert is_author_bio("Email Jane Doe at jdoe@example.com or follow her on Twitter.")
+    assert not is_author_bio("Follow Harbour Times on Facebook, Twitter and Instagram.")
+    assert not is_author_bio("Nobody covers the harbour like the local paper, he said.")
+    assert not is_author_bio("The mayor said the plan was a good one.")
+
+
+def test_page_author_bio_at_foot_is_removed() -> None:
+    """The author's name line and bio under a page's article go; the article stays."""
+    bio = (
+        "Jane Doe\n\nJane joined the Harbour Times in March 2017. She has been reporting on "
+        "transport and the port since 2009.\n"
+    )
+    assert _clean(_PAGE_TOP + BODY + "\n\n" + bio).text == BODY
+
+
+def test_page_photo_caption_with_credit_on_next_line_is_removed() -> None:
+    """A caption sentence with its credit on the very next line goes with the credit; a
+    paragraph separated from a credit by a blank line stays."""
+    from newswire_enrich.clean._page_residue import is_credit_line
+
+    assert is_credit_line("(Image credit: Harbour Board)")
+    assert is_credit_line("Jane Doe | Reuters | Getty Images")
+    assert is_credit_line("Getty Images")
+    assert not is_credit_line("The photo was taken by a passer-by on the pier.")
+    first, rest = BODY.split("\n\n", 1)
+    caption = "The new ferry at its berth on Monday.\n(Image credit: Harbour Board)\n\n"
+    art = _clean(_PAGE_TOP + first + "\n\n" + caption + rest)
+    assert art.text == BODY
+    loose = _PAGE_TOP + first + "\n\n(Image credit: Harbour Board)\n\n" + rest
+    assert _clean(loose).text == BODY

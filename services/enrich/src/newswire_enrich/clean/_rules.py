@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 
-TERMINAL = '.!?"”’»)…:;'
+#: Characters that end a sentence, including CJK full stops, marks and closing quotes.
+TERMINAL = '.!?"”’»)…:;。！？」』'
 _WORD = re.compile(r"\w+")
 
 _AD = re.compile(
     r"^[-–—_*=•|\s]*(advertisements?|adverts?|advertising|sponsored( content| links?)?|ad|"
     r"ads by \w+|"
     r"(story|article) continue[sd]? (below|after)( (this|the) )?(advertisement|ad)?|"
-    r"continue reading (below|the main story)|scroll to continue( with content)?)"
+    r"continue reading (below|the main story)|scroll to continue( with content)?|"
+    r"スポンサー(ド)?リンク|広告|广告|광고)"
     r"[-–—_*=•|\s.]*$",
     re.IGNORECASE,
 )
@@ -26,7 +28,7 @@ _READ_TIME = re.compile(
     re.IGNORECASE,
 )
 _BLOCK_START = re.compile(
-    r"^(explore( more)?|popular( news| now| stories| posts| articles)?|"
+    r"^((our|the) )?(explore( more)?|popular( news| now| stories| posts| articles)?|"
     r"(most (popular|read|viewed|shared|commented|watched)( in [\w .'’&-]{1,40})?\s*){1,3}|"
     r"read (now|more|next|also|this next)|more in [\w .'’&-]{1,40}|"
     r"(?-i:[A-Z][\w'’&-]*(?: [A-Z][\w'’&-]*){1,4} More)|related( articles| stories| news| content|"
@@ -38,7 +40,13 @@ _BLOCK_START = re.compile(
     r"what to read next|further reading|in other news|(don'?t|do not) miss( this)?|must reads?|"
     r"recent (posts|stories|news|articles)|other (stories|news)|around the web|"
     r"from (around )?the web|sponsored stories|promoted (stories|content)|"
-    r"(watch|videos?)( now| next)?|more videos)\s*([:»›>]|\.\.\.|…)?\s*$",
+    r"(watch|videos?)( now| next)?|more videos|"
+    r"(?-i:More(?: [A-Z][\w'’&-]*){1,3})|(?-i:Latest(?: [A-Z][\w'’&-]*){1,2})|"
+    r"partner (news|content|stories)|(stories |more )?from (our|the) partners|"
+    r"(sponsored|paid|partner) content|"
+    r"(関連|新着|人気|最新|おすすめ|オススメ|注目)(の)?(記事|ニュース|エントリー?)(一覧)?|"
+    r"(相关|相關|热门|熱門|最新|推荐|推薦)(文章|新闻|新聞|阅读|閱讀|报道|報導)|"
+    r"(관련|인기|최신|추천) ?(기사|뉴스))\s*([:：»›>]|\.\.\.|…)?\s*$",
     re.IGNORECASE,
 )
 _INLINE_TEASER = re.compile(
@@ -54,6 +62,7 @@ _COMMENT = re.compile(
     r"save my name,? e-?mail.*|notify me of .*|your e-?mail address will not be published.*|"
     r"required fields are marked.*|be the first to comment.*|join the (conversation|discussion)|"
     r"(show|view|hide|load more|read) comments?|cancel reply|post comment|submit|"
+    r"(view|read|join|see) the (discussion|comments?)( thread)?|"
     r"name\s*\*?|e-?mail\s*\*?|website|comment\s*\*?|reply)\s*[!.]?$",
     re.IGNORECASE,
 )
@@ -236,7 +245,7 @@ def is_photo_caption(line: str) -> bool:
 
 
 _FOOTER_START = re.compile(
-    r"^((©|\(c\)|copyright)\s*\d{4}|.*\ball rights reserved\b|"
+    r"^((©|\(c\)|copyright)\s*\d{4}|.*\ball rights reserved\b|.*©\s*\d{4}\b|"
     r"(first )?published( on)?:? .{0,40}\d{4}[^.!?]{0,20}$)",
     re.IGNORECASE,
 )

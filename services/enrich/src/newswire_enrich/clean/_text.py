@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ._markdown import is_setext_underline, strip_markdown_line
 from ._normalize import join_paragraphs, normalize_inline, normalize_text
+from ._page_residue import CAPTION_WORDS, is_author_bio, is_credit_line, is_newsletter_blurb
 from ._page_signals import looks_like_page
 from ._rules import (
     ends_sentence,
@@ -40,7 +41,8 @@ _END_MARKER = re.compile(
     r"^(\d+\s+)?(comments?|responses?|replies|discussion|leave a (comment|reply)|"
     r"comments are closed\.?|join the (conversation|discussion)|post navigation|"
     r"(previous|next) (post|article|story)\b.*|about the author|tags?:.*|share this:?|"
-    r"(related )?topics:?|about this (article|story)|sources?:|"
+    r"(related )?(tags|topics)(:|\s)[^.!?]{0,150}|(related )?(tags|topics):?|"
+    r"(タグ|标签|標籤|태그)\s*[:：].*|about this (article|story)|sources?:|"
     r"\d+ (thoughts|comments|responses|replies) (on|to) .+)$",
     re.IGNORECASE,
 )
@@ -86,25 +88,59 @@ def _read_lines(text: str, markdown: bool) -> list[Line]:
     return out
 
 
+def _page_reason(text: str) -> str | None:
+    """Why a line is residue in whole-page text (beyond the single-line rules), else None."""
+    if is_newsletter_blurb(text):
+        return "newsletter blurb"
+    return None
+
+
+#: The summary under a listed headline is one or two sentences.
+_DEK_WORDS = 60
+#: A listed headline may be a short question ('What made the film so popular?').
+_QUESTION_HEADLINE = 12
+
+
+def _is_list_item(text: str) -> bool:
+    """A line of a story list: a headline, a label, an author's name or a teaser."""
+    n = len(words(text))
+    short = not ends_sentence(text) and n <= 30
+    question = text.endswith("?") and n <= _QUESTION_HEADLINE
+    return short or question or is_title_case(text) or is_teaser(text)
+
+
+def _is_dek(texts: Sequence[str], i: int) -> bool:
+    """Whether ``texts[i]``, right under a listed headline, is that headline's summary: a
+    short paragraph followed by another list item (or a list heading), not by more
+    paragraphs of text nor by the end of the text."""
+    if not ends_sentence(texts[i]) or len(words(texts[i])) > _DEK_WORDS:
+        return False
+    if i + 1 >= len(texts):
+        return False
+    nxt = texts[i + 1]
+    return _is_list_item(nxt) or is_block_start(nxt)
+
+
 def mark_junk(lines: list[Line], meta: Meta, top: Sequence[Line] = ()) -> None:
     """Mark single junk lines, and lists of headlines under a list heading. A list ends
     where the page's <title> (one of the `top` lines) recurs: the article's headline."""
-    in_list = False
+    in_list = after_item = False
     headline_keys = _title_keys(top)
-    for ln in lines:
-        if not ln.text:
-            continue
+    texts = [ln.text for ln in lines if ln.text]
+    for i, ln in enumerate(ln for ln in lines if ln.text):
         if in_list and line_key(ln.text) in headline_keys and all(ln is not t for t in top):
             in_list = False
             continue
-        reason = junk_reason(ln.text)
+        reason = junk_reason(ln.text) or _page_reason(ln.text)
         if reason == "list heading" or is_block_start(ln.text):
-            in_list, ln.removed = True, "list heading"
+            in_list, after_item, ln.removed = True, False, "list heading"
             continue
         if in_list:
-            short = not ends_sentence(ln.text) and len(words(ln.text)) <= 30
-            if reason or short or is_title_case(ln.text) or is_teaser(ln.text):
-                ln.removed = reason or "story list"
+            if reason or _is_list_item(ln.text):
+                ln.removed, after_item = reason or "story list", True
+                continue
+            if after_item and _is_dek(texts, i):
+                ln.removed, after_item = "story list", False
                 continue
             in_list = False
         if reason:
@@ -113,6 +149,25 @@ def mark_junk(lines: list[Line], meta: Meta, top: Sequence[Line] = ()) -> None:
                 meta.authors = parse_byline(ln.text) or ()
             elif reason == "date line" and meta.published is None:
                 meta.published = parse_date(ln.text)
+
+
+#: Paragraphs are blank-line separated when at least this share of the lines is blank.
+_BLANK_SHARE = 0.25
+
+
+def mark_captions(lines: list[Line]) -> None:
+    """Mark photo captions: a short paragraph with its photo credit on the very next line
+    ('An artist's view of the lander.' + '(Image credit: NASA)'). Only in text whose
+    paragraphs are separated by blank lines, where a line break inside a block is a figure's."""
+    blank = sum(1 for ln in lines if not ln.text)
+    if blank < _BLANK_SHARE * (len(lines) - blank):
+        return
+    for ln, nxt in itertools.pairwise(lines):
+        if not ln.text or ln.removed or not nxt.text or not is_credit_line(nxt.text):
+            continue
+        if len(words(ln.text)) <= CAPTION_WORDS:
+            ln.removed = "photo caption"
+            nxt.removed = nxt.removed or "credit line"
 
 
 def _rejoin(kept: list[Line]) -> list[Line]:
@@ -372,14 +427,32 @@ def _mark_footers(lines: list[Line]) -> list[Line]:
     return out
 
 
+#: An author's note sits among the last lines of the article span.
+_NOTE_TAIL = 4
+
+
+def _without_author_note(kept: list[Line], start: int, end: int) -> int:
+    """The end of the article span without the author's note at its foot (a bio or contact
+    paragraph, and the short name or role lines right above it)."""
+    notes = [j for j in range(max(start + 1, end - _NOTE_TAIL), end) if is_author_bio(kept[j].text)]
+    if not notes:
+        return end
+    end = notes[0]
+    while end > start + 1 and _is_short(kept[end - 1]):
+        end -= 1
+    return end
+
+
 def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
     """Whole-page text: line rules, then the main text span without the page around it."""
     meta = Meta()
     top = [ln for ln in lines if ln.text][:_TITLE_LINES]
     mark_junk(lines, meta, top)
+    mark_captions(lines)
     removals = [Removal(ln.text, ln.removed) for ln in lines if ln.removed]
     kept = _rejoin(_mark_footers([ln for ln in lines if ln.text]))
     start, end, headline = _page_span(top, kept)
+    end = _without_author_note(kept, start, end)
     title: str | None
     title_line: Line | None
     if headline is not None:
