@@ -9,7 +9,7 @@ from spacy.tokens import Doc
 
 from newswire_enrich.entities import extract_entities
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
-from newswire_enrich.quotes import _object_and_clause, extract_quotes
+from newswire_enrich.quotes import _object_and_clause, _subject_as_object, extract_quotes
 from newswire_shared.schemas import Quote, QuoteKind
 
 
@@ -510,3 +510,143 @@ def test_said_with_a_real_object_is_not_a_report() -> None:
         ["PRON", "VERB", "DET", "NOUN", "PUNCT", "CCONJ", "PRON", "VERB"],
     )
     assert _object_and_clause(doc[1]) is None
+
+
+def test_while_and_participle_after_the_clause_is_cut(nlp: Language) -> None:
+    """'said she was thrilled while touring ...': when it was said, not what."""
+    text = "Mayor Ana Ruiz said she was thrilled by the result while touring the library on Friday."
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text == "she was thrilled by the result"
+
+
+def test_while_with_a_clause_of_its_own_is_kept(nlp: Language) -> None:
+    """'said prices rose while wages fell': the while-clause is part of the statement."""
+    qs = _quotes(nlp, "Economist Raj Patel said prices rose while wages fell for most workers.")
+    assert len(qs) == 1
+    assert qs[0].text.endswith("while wages fell for most workers")
+
+
+def test_sentence_split_at_an_abbreviation_is_joined(nlp: Language) -> None:
+    """'12 lbs. since ...': a sentence starting in lower case continues the clause."""
+    text = "Coach Dana Whitfield says her team has gained 12 lbs. since the season began in March."
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text.endswith("since the season began in March")
+
+
+def test_capitalised_next_sentence_is_not_joined(nlp: Language) -> None:
+    """A new sentence in the same paragraph is not part of the reported clause."""
+    text = "Coach Dana Whitfield says her team has gained weight. The season began in March."
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text == "her team has gained weight"
+
+
+def test_continue_to_is_not_a_speech_verb(nlp: Language) -> None:
+    """'..., and the workers will continue to fight': part of the statement, not a new one."""
+    text = (
+        'The union said it was "a sad day," and the workers will continue to fight for their jobs.'
+    )
+    qs = _quotes(nlp, text)
+    assert len(qs) == 1
+    assert qs[0].text.endswith("continue to fight for their jobs")
+
+
+def test_continued_alone_still_attributes(nlp: Language) -> None:
+    """'"...," she continued.' is still a speech verb."""
+    qs = _quotes(nlp, '"We will not give up on this town," Helen Carter continued.')
+    assert len(qs) == 1
+    assert qs[0].speaker.name == "Helen Carter"
+
+
+def _tagged(words: list[str], heads: list[int], deps: list[str], tags: list[str]) -> Doc:
+    pos = {"VBD": "VERB", "NNS": "NOUN", "NN": "NOUN", "NNP": "PROPN", "PRP$": "PRON"}
+    return Doc(
+        spacy.blank("en").vocab,
+        words=words,
+        heads=heads,
+        deps=deps,
+        tags=tags,
+        pos=[pos.get(t, "X") for t in tags],
+    )
+
+
+def test_subject_taken_for_the_object_starts_the_clause() -> None:
+    """told -> dobj 'farmers', ccomp 'were' without a subject: the clause starts at 'farmers'."""
+    doc = _tagged(
+        ["Ruiz", "told", "reporters", "farmers", "were", "her", "inspiration"],
+        [1, 1, 3, 1, 1, 6, 4],
+        ["nsubj", "ROOT", "compound", "dobj", "ccomp", "poss", "attr"],
+        ["NNP", "VBD", "NNS", "NNS", "VBD", "PRP$", "NN"],
+    )
+    assert _subject_as_object(doc[1], doc[4], doc[4]).i == 2
+
+
+def test_clause_with_its_own_subject_keeps_its_start() -> None:
+    """told -> dobj 'reporters', ccomp 'were' with subject 'farmers': starts at 'farmers'."""
+    doc = _tagged(
+        ["Ruiz", "told", "reporters", "farmers", "were", "her", "inspiration"],
+        [1, 1, 1, 4, 1, 6, 4],
+        ["nsubj", "ROOT", "dobj", "nsubj", "ccomp", "poss", "attr"],
+        ["NNP", "VBD", "NNS", "NNS", "VBD", "PRP$", "NN"],
+    )
+    assert _subject_as_object(doc[1], doc[4], doc[3]).i == 3
+
+
+def test_coordinated_subject_taken_for_object_and_verb() -> None:
+    """'X said costs and lost wages have ...' parsed said -> dobj, cc, conj 'lost'."""
+    doc = _parsed(
+        ["Lee", "said", "costs", "and", "lost", "wages", "have", "risen"],
+        [1, 1, 1, 1, 1, 4, 4, 6],
+        ["nsubj", "ROOT", "dobj", "cc", "conj", "dobj", "conj", "acomp"],
+        ["PROPN", "VERB", "NOUN", "CCONJ", "VERB", "NOUN", "VERB", "ADJ"],
+    )
+    doc[4].tag_ = "VBD"
+    span = _object_and_clause(doc[1])
+    assert span is not None
+    assert (span[0].i, span[1].i) == (2, 7)
+
+
+def test_said_a_prayer_and_left_is_not_a_report() -> None:
+    """'said a prayer and left': one subject, two acts."""
+    doc = _parsed(
+        ["He", "said", "a", "prayer", "and", "left"],
+        [1, 1, 3, 1, 1, 1],
+        ["nsubj", "ROOT", "det", "dobj", "cc", "conj"],
+        ["PRON", "VERB", "DET", "NOUN", "CCONJ", "VERB"],
+    )
+    doc[5].tag_ = "VBD"
+    assert _object_and_clause(doc[1]) is None
+    doc = _parsed(
+        ["He", "said", "farewell", "and", "left"],
+        [1, 1, 1, 1, 1],
+        ["nsubj", "ROOT", "dobj", "cc", "conj"],
+        ["PRON", "VERB", "NOUN", "CCONJ", "VERB"],
+    )
+    doc[4].tag_ = "VBD"
+    assert _object_and_clause(doc[1]) is None
+
+
+def test_follow_on_quote_goes_to_the_person_who_became_the_subject(nlp: Language) -> None:
+    """A person named as main subject between two quotes takes the unattributed second one."""
+    text = (
+        '"We lost the game in the first ten minutes," said coach Maria Lopez.\n\n'
+        "Striker Tom Okafor, who scored twice, disagreed with that view.\n\n"
+        '"We fought back and we should be proud of it."'
+    )
+    qs = _quotes(nlp, text)
+    assert [q.speaker.name for q in qs] == ["Maria Lopez", "Tom Okafor"]
+    assert qs[1].rule == "follow-subject"
+
+
+def test_follow_on_quote_keeps_the_speaker_without_a_person_between(nlp: Language) -> None:
+    """A sentence between the quotes naming no person as subject leaves the speaker."""
+    text = (
+        '"We lost the game in the first ten minutes," said coach Maria Lopez.\n\n'
+        "The team has not won at home since October.\n\n"
+        '"We fought back and we should be proud of it."'
+    )
+    qs = _quotes(nlp, text)
+    assert [q.speaker.name for q in qs] == ["Maria Lopez", "Maria Lopez"]
+    assert qs[1].rule == "follow-on"

@@ -264,3 +264,48 @@ def test_leader_and_party_speak_apart(nlp: Language) -> None:
     assert res.speaker.name is not None
     assert "Trudeau" not in res.speaker.name
     assert "Liberals" in res.speaker.name
+
+
+def test_they_goes_to_people_named_in_the_sentence_before(nlp: Language) -> None:
+    """'..., and several student leaders have warned ... They say': the people named last,
+    though the parse makes them no subject of their own."""
+    text = (
+        "Tuition remains the main worry and several student leaders have warned the board "
+        "about the costs. They say the fees could double within five years."
+    )
+    res, _ = _resolve(nlp, text, "say")
+    assert res.speaker.name == "several student leaders"
+    assert res.rule == "pronoun"
+
+
+def test_they_keeps_the_subject_of_the_sentence_naming_other_people(nlp: Language) -> None:
+    """People named after the subject in the same sentence do not take its place."""
+    text = (
+        "Several student leaders met the teachers on Monday. "
+        "They say the fees could double within five years."
+    )
+    res, _ = _resolve(nlp, text, "say")
+    assert res.speaker.name == "Several student leaders"
+
+
+def test_topic_person_is_cleaned_like_other_resolutions(nlp: Language) -> None:
+    """The person last named as subject, as a Resolution with its entity."""
+    text = "Mayor Helen Carter visited the flooded district on Sunday. The water kept rising."
+    _, entities, resolver = _setup(nlp, text)
+    res = resolver.topic_person(len(text))
+    assert res is not None and res.entity is not None
+    assert res.speaker.name == "Helen Carter"
+    assert res.speaker.entity_id == _id_of(entities, res.entity.name)
+
+
+def test_subject_person_between_only_looks_inside_the_range(nlp: Language) -> None:
+    """A person named as subject between two offsets; none when the range holds none."""
+    text = (
+        "Mayor Helen Carter visited the flooded district on Sunday. "
+        "The water kept rising. Councillor Tom Okafor asked for more pumps."
+    )
+    _, _, resolver = _setup(nlp, text)
+    mid = text.index("The water")
+    res = resolver.subject_person_between(mid, len(text))
+    assert res is not None and res.speaker.name == "Tom Okafor"
+    assert resolver.subject_person_between(mid, text.index("Councillor")) is None

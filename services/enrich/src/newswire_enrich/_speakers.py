@@ -65,6 +65,8 @@ _PERSON_PRONOUNS = {
 #: Pronouns that refer back to a group or an organisation.
 _GROUP_PRONOUNS = frozenset({"they", "them", "their", "we", "us", "our"})
 _THING_PRONOUNS = frozenset({"it", "its"})
+#: Group pronouns of the third person: they may refer to people named in any role.
+_THEY = frozenset({"they", "them", "their"})
 #: Pronoun-like quantifiers that head a description ("some in the Muslim community").
 _QUANTIFIERS = frozenset(
     "some many most several others few both all one two three four five none".split()
@@ -202,6 +204,7 @@ class SpeakerResolver:
         # a paragraph break always ends a sentence, whatever the parser glued across it
         breaks = {t.idx + len(t) for t in doc if t.is_space and "\n" in t.text}
         self._sent_starts = sorted({0, *breaks, *(sent.start_char for sent in doc.sents)})
+        self._tok_idx = [t.idx for t in doc]
         self._referents: list[_Referent] = []
         self._referent_pos: list[int] = []
         self._build_referents()
@@ -239,8 +242,24 @@ class SpeakerResolver:
 
     def last_subject_person_before(self, pos: int) -> Entity | None:
         """The person most recently named as a subject before `pos` (pronoun antecedent)."""
-        res = self._pronoun_person(pos, None)
+        res = self.topic_person(pos)
         return res.entity if res is not None else None
+
+    def topic_person(self, pos: int) -> Resolution | None:
+        """The person a he/she at `pos` would stand for: the one last named as a subject
+        (or, in a later sentence, named at all) before `pos`, as the rule ``pronoun``
+        resolves it (the name cleaned of titles as everywhere else)."""
+        return self._pronoun_person(pos, None)
+
+    def subject_person_between(self, start: int, end: int) -> Resolution | None:
+        """The person last named as a main-clause subject outside quotation marks in the
+        offsets [start, end) ("Murphy, who coached him, agreed." between two quotes)."""
+        lo = bisect.bisect_left(self._referent_pos, start)
+        hi = bisect.bisect_left(self._referent_pos, end)
+        for ref in reversed(self._referents[lo:hi]):
+            if ref.kind == "person" and not ref.embedded:
+                return ref.resolution
+        return None
 
     def last_person_before(self, pos: int) -> Entity | None:
         """The PERSON most recently mentioned before `pos`."""
@@ -393,11 +412,15 @@ class SpeakerResolver:
     def _same_sentence(self, pos: int, ok: Callable[[_Referent], bool]) -> Resolution | None:
         """Hobbs' first step: the leftmost fitting subject earlier in the pronoun's sentence,
         a main-clause one first ("Laurin said she was fortunate")."""
+        ref = self._same_sentence_ref(pos, ok)
+        return ref.resolution if ref is not None else None
+
+    def _same_sentence_ref(self, pos: int, ok: Callable[[_Referent], bool]) -> _Referent | None:
         lo = bisect.bisect_left(self._referent_pos, self._sentence_of(pos))
         hi = bisect.bisect_left(self._referent_pos, pos)
         fits = [r for r in self._referents[lo:hi] if ok(r)]
         main = [r for r in fits if not r.embedded]
-        return (main or fits)[0].resolution if fits else None
+        return (main or fits)[0] if fits else None
 
     def _pronoun_person(self, pos: int, gender: str | None) -> Resolution | None:
         def ok(ref: _Referent) -> bool:
@@ -449,13 +472,17 @@ class SpeakerResolver:
 
     def _pronoun_group(self, pos: int, kinds: tuple[str, ...]) -> Resolution | None:
         """The nearest fitting subject, of the first kind in `kinds` that has one in reach."""
+        ref = self._group_referent(pos, kinds)
+        return ref.resolution if ref is not None else None
+
+    def _group_referent(self, pos: int, kinds: tuple[str, ...]) -> _Referent | None:
         for kind in kinds:
-            here = self._same_sentence(pos, _of_kind(kind))
+            here = self._same_sentence_ref(pos, _of_kind(kind))
             if here is not None:
                 return here
         last = bisect.bisect_left(self._referent_pos, pos) - 1
         for kind in kinds:
-            fallback: Resolution | None = None
+            fallback: _Referent | None = None
             i = last
             while i >= 0 and pos - self._referents[i].pos <= _GROUP_LOOKBACK_CHARS:
                 ref = self._referents[i]
@@ -463,10 +490,45 @@ class SpeakerResolver:
                 if ref.kind != kind:
                     continue
                 if not ref.embedded:
-                    return ref.resolution
-                fallback = fallback or ref.resolution
+                    return ref
+                fallback = fallback or ref
             if fallback is not None:
                 return fallback
+        return None
+
+    def _pronoun_they(self, pos: int) -> Resolution | None:
+        """'they': the nearest group subject, unless the sentence before names people later.
+
+        'Brexit remains the concern and several executives have warned. They say ...': the
+        executives are no subject in the parse, but the last people named before 'they'.
+        """
+        ref = self._group_referent(pos, ("group", "org"))
+        if ref is not None and self._sentence_of(ref.pos) == self._sentence_of(pos):
+            return ref.resolution
+        mention = self._last_people_mention(pos)
+        if mention is not None and (
+            ref is None or self._sentence_of(mention[0]) > self._sentence_of(ref.pos)
+        ):
+            return mention[1]
+        return ref.resolution if ref is not None else None
+
+    def _last_people_mention(self, pos: int) -> tuple[int, Resolution] | None:
+        """The last plural noun for people ("executives", "residents") in the sentence of
+        `pos` or the one before, outside quotation marks and not a modifier."""
+        start = self._sentence_of(pos)
+        if start > 0:
+            start = self._sentence_of(start - 1)
+        i = bisect.bisect_left(self._tok_idx, pos) - 1
+        while i >= 0 and self._tok_idx[i] >= start:
+            t = self._doc[i]
+            i -= 1
+            if t.pos_ != "NOUN" or not _plural(t) or t.dep_ in ("compound", "poss", "npadvmod"):
+                continue
+            if not _is_people_noun(t.lemma_.lower()) or self._inside_quote(t.idx):
+                continue
+            res = self._resolve_noun(t)
+            if res.speaker.name is not None:
+                return t.idx, res
         return None
 
     # -- resolution ---------------------------------------------------------------------------
@@ -478,6 +540,8 @@ class SpeakerResolver:
         res: Resolution | None
         if low in _PERSON_PRONOUNS:
             res = self._pronoun_person(tok.idx, _PERSON_PRONOUNS[low])
+        elif low in _THEY:
+            res = self._pronoun_they(tok.idx)
         elif low in _GROUP_PRONOUNS:
             res = self._pronoun_group(tok.idx, ("group", "org"))
         elif low in _THING_PRONOUNS:

@@ -196,9 +196,19 @@ def is_asserted(verb: Token) -> bool:
     return True
 
 
+#: Verbs that introduce quoted words only when they take no verb of their own: '"...," he
+#: continued' but not 'the government will continue to fight'.
+_ASPECTUAL_VERBS = frozenset({"continue", "begin", "start"})
+
+
 def is_quoting(tok: Token) -> bool:
     """Whether the token is a verb that can introduce quoted words."""
-    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in QUOTING_VERBS
+    if tok.pos_ not in ("VERB", "AUX"):
+        return False
+    lemma = tok.lemma_.lower()
+    if lemma in _ASPECTUAL_VERBS:
+        return not any(c.dep_ == "xcomp" for c in tok.children)
+    return lemma in QUOTING_VERBS
 
 
 def _same_paragraph(a: Token, b: Token) -> bool:

@@ -37,7 +37,9 @@ _TOPIC_PERSON_CHARS = 600
 _MAX_ATTRIBUTION_TOKENS = 30
 
 #: Rules whose speaker is carried over or found by position, not resolved from a token.
-_CARRIED = frozenset({"follow-on", "dash-attribution", "spanning-paragraphs", "topic-person"})
+_CARRIED = frozenset(
+    {"follow-on", "follow-subject", "dash-attribution", "spanning-paragraphs", "topic-person"}
+)
 
 
 @dataclass
@@ -117,7 +119,7 @@ def _clause_end(verb: Token, comp: Token) -> Token:
 #: Objects 'say' really takes ('said nothing', 'said goodbye and left').
 _SAY_OBJECTS = frozenset(
     "nothing something anything everything goodbye hello prayer prayers word words thanks "
-    "yes no much little lot grace".split()
+    "yes no much little lot grace piece goodbyes farewell farewells".split()
 )
 
 
@@ -137,7 +139,19 @@ def _object_and_clause(verb: Token) -> tuple[Token, Token] | None:
         return None
     obj, conj = objs[0], conjs[0]
     subj = [c for c in conj.children if c.dep_ in ("nsubj", "nsubjpass")]
-    if conj.i < obj.i or not subj or subj[0].i < obj.i:
+    if conj.i < obj.i:
+        return None
+    if not subj:
+        # 'Garland said unemployment and lost earning power ... have ...': the subject's
+        # co-ordination taken for the verb's; a noun right after 'said', then 'and' and a
+        # finite verb, is the subject of the reported clause
+        between = verb.doc[obj.right_edge.i + 1 : conj.left_edge.i]
+        if obj.left_edge.i != verb.i + 1 or [t.dep_ for t in between] != ["cc"]:
+            return None
+        if conj.tag_ not in ("VBD", "VBZ", "VBP"):
+            return None
+        return obj.left_edge, conj.right_edge
+    if subj[0].i < obj.i:
         return None
     if any(t.is_punct for t in verb.doc[verb.i : subj[0].i]):
         return None  # 'said a prayer, and they left': two events
@@ -176,6 +190,68 @@ def _cut_at_dash(left: Token, right: Token) -> Token:
     if nxt.tag_ not in ("WDT", "WP") or nxt.lower_ not in ("which", "who"):
         return right
     return doc[dashes[0].i - 1]
+
+
+def _continued(right: Token) -> Token:
+    """Carry a clause over sentence ends the parser put at an abbreviation.
+
+    'Purdy says he's lost 16 lbs. since he signed up': a sentence never starts with a
+    lower-case word, so one that does (in the same paragraph) continues the clause.
+    """
+    doc = right.doc
+    while True:
+        end = right.sent.end
+        last = end - 1
+        while last > right.i and doc[last].is_punct:
+            last -= 1
+        if last != right.i or end >= len(doc):
+            return right
+        nxt = doc[end]
+        if not nxt.is_alpha or not nxt.text[0].islower():
+            return right
+        last = nxt.sent.end - 1
+        while last > nxt.i and (doc[last].is_punct or doc[last].is_space):
+            last -= 1
+        right = doc[last]
+
+
+def _cut_at_while(left: Token, right: Token) -> Token:
+    """End a reported clause before 'while' and a participle that runs to its end.
+
+    'She said she was "gobsmacked" while receiving the award': 'while doing' tells when the
+    words were said, not what was said ('... while wages fell' has a subject and stays).
+    """
+    doc = left.doc
+    last = right.i
+    while last > left.i and doc[last].is_punct:
+        last -= 1
+    for t in doc[left.i + 3 : last]:
+        head = t.head
+        if t.lower_ != "while" or t.dep_ != "mark" or head.tag_ != "VBG":
+            continue
+        if head.right_edge.i < last or any(c.dep_.startswith("nsubj") for c in head.children):
+            continue
+        stop = t.i - 1
+        while stop > left.i and doc[stop].is_punct:
+            stop -= 1
+        return doc[stop]
+    return right
+
+
+def _subject_as_object(verb: Token, comp: Token, left: Token) -> Token:
+    """Start of a reported clause whose subject the parser took for the verb's object.
+
+    'He told psychologists mass shooters such as X were his idols': 'were' has no subject
+    of its own; the noun phrase right before it is that subject.
+    """
+    if comp.tag_ not in ("VBD", "VBZ", "VBP", "MD") or any(
+        c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in comp.children
+    ):
+        return left
+    for obj in verb.children:
+        if obj.dep_ == "dobj" and obj.right_edge.i == left.i - 1 and obj.pos_ in ("NOUN", "PROPN"):
+            return obj.left_edge
+    return left
 
 
 def _attribution_start(verb: Token, comp: Token) -> int:
@@ -219,7 +295,8 @@ def _clauses(doc: Doc, text: str) -> list[_Clause]:
                 left.dep_ == "mark" or left.is_punct or left.lower_ == "that"
             ):
                 left = doc[left.i + 1]
-            spans.append((left, _clause_end(tok, after[-1])))
+            left = _subject_as_object(tok, after[0], left)
+            spans.append((left, _continued(_clause_end(tok, after[-1]))))
         if before and tok.i not in done:
             last = before[-1]
             left = before[0].left_edge
@@ -228,7 +305,7 @@ def _clauses(doc: Doc, text: str) -> list[_Clause]:
             end_i = max(_attribution_start(tok, last) - 1, last.right_edge.i)
             spans.append((left, doc[end_i]))
         for left, right in spans:
-            right = _cut_at_dash(left, right)
+            right = _cut_at_while(left, _cut_at_dash(left, right))
             start, end = _trim(text, max(left.idx, pstart), min(right.idx + len(right), pend))
             if end > start and text[end - 1] == ".":
                 start, end = _trim(text, start, end - 1)
@@ -409,13 +486,12 @@ class _Extractor:
         A paragraph of quoted words with no attribution continues the story of the person
         the paragraphs before were about.
         """
-        ent = self.resolve.last_subject_person_before(qm.open)
-        if ent is None:
+        res = self.resolve.topic_person(qm.open)
+        ent = res.entity if res is not None else None
+        if res is None or ent is None:
             return None
         near = [m for m in ent.mentions if qm.open - _TOPIC_PERSON_CHARS <= m.start < qm.open]
-        if not near:
-            return None
-        return Speaker(name=ent.name, entity_id=ent.id)
+        return res.speaker if near else None
 
     def _dash_speaker(self, qm: QuoteMarks) -> Speaker | None:
         after = self.text[qm.close + 1 : qm.close + 6]
@@ -504,8 +580,11 @@ class _Extractor:
                     elif prev is not None and before is not None and prev_end_sent >= near:
                         spk, cue, has_cue, rule = prev.speaker, prev.cue, True, "follow-on"
                         between = self._report_between(prev_end_sent, qm.open)
+                        shift = self.resolve.subject_person_between(prev.end, qm.open)
                         if between is not None:
                             spk, cue, rule = between[0], between[1], "follow-report"
+                        elif shift is not None and shift.speaker.name != spk.name:
+                            spk, rule = shift.speaker, "follow-subject"
                 if not has_cue and _n_words(content) < _MIN_WORDS_WITHOUT_CUE:
                     continue
                 if spk.name is None and direct:
