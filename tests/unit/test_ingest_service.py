@@ -55,6 +55,13 @@ def _advance(service: IngestService, seconds: float) -> None:
     service.tick()
 
 
+def _drop(service: IngestService, name: str, text: str) -> None:
+    """Drop `name` into the inbox and let it settle (claimed once stable)."""
+    (service.inbox.root / name).write_text(text, encoding="utf-8")
+    _advance(service, 0)
+    _advance(service, 2)
+
+
 def _publish(client: redis.Redis, job: ArticleJob) -> None:
     client.set(KEYS.published(job.job_id), "1")
     client.xadd(KEYS.results, {"job_id": job.job_id, "result": "{}"})
@@ -77,9 +84,7 @@ def test_result_moves_file_to_done(
     service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
 ) -> None:
     """A results-stream entry for the job settles its file into done/."""
-    (service.inbox.root / "a.txt").write_text("Some article.", encoding="utf-8")
-    _advance(service, 0)
-    _advance(service, 2)
+    _drop(service, "a.txt", "Some article.")
     _publish(redis_client, sent[0])
     _advance(service, 0.1)
     assert (service.inbox.done / "a.txt").exists()
@@ -90,9 +95,7 @@ def test_failure_moves_file_to_failed_with_record(
     service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
 ) -> None:
     """A failure-stream entry settles the file into failed/ with the worker's reason."""
-    (service.inbox.root / "a.json").write_text('{"x": 1}', encoding="utf-8")
-    _advance(service, 0)
-    _advance(service, 2)
+    _drop(service, "a.json", '{"x": 1}')
     record = FailureRecord(
         job_id=sent[0].job_id, filename="a.json", stage="enrich", error="UnsupportedJSON",
         reason="no article text", failed_at=datetime.now(UTC),
@@ -117,9 +120,7 @@ def test_duplicate_content_waits_and_settles_with_first(
     _publish(redis_client, sent[0])
     _advance(service, 0.1)
     assert sorted(p.name for p in service.inbox.done.iterdir()) == ["a.txt", "b.txt"]
-    (service.inbox.root / "c.txt").write_text("Same words.", encoding="utf-8")
-    _advance(service, 0)
-    _advance(service, 2)
+    _drop(service, "c.txt", "Same words.")
     assert len(sent) == 1
     assert (service.inbox.done / "c.txt").exists()
     assert redis_client.hget(KEYS.stats, "duplicates") == b"2"
@@ -150,9 +151,7 @@ def test_enqueue_failure_is_retried(
             raise ConnectionError("broker away")
 
     service.enqueue = flaky
-    (service.inbox.root / "a.txt").write_text("Words.", encoding="utf-8")
-    _advance(service, 0)
-    _advance(service, 2)
+    _drop(service, "a.txt", "Words.")
     _advance(service, 0.1)
     assert len(attempts) == 2
     assert (service.inbox.processing / "a.txt").exists()
@@ -190,9 +189,7 @@ def test_failed_file_dropped_again_is_retried(
     service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
 ) -> None:
     """Moving a failed file back into the inbox retries it with its failure state cleared."""
-    (service.inbox.root / "a.json").write_text('{"x": 1}', encoding="utf-8")
-    _advance(service, 0)
-    _advance(service, 2)
+    _drop(service, "a.json", '{"x": 1}')
     job = sent[0]
     _record_failure(redis_client, job)
     _advance(service, 60)  # rescan: reconcile settles it from the stored failure
@@ -224,9 +221,7 @@ def test_job_started_long_ago_without_result_is_sent_again(
     service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
 ) -> None:
     """A job whose attempt started past lost_after_seconds is re-sent once; a recent one not."""
-    (service.inbox.root / "a.txt").write_text("Words here.", encoding="utf-8")
-    _advance(service, 0)
-    _advance(service, 2)
+    _drop(service, "a.txt", "Words here.")
     job_id = sent[0].job_id
     redis_client.hset(KEYS.job(job_id), "started_at", time.time() - 10)
     _advance(service, 0.1)
@@ -242,9 +237,7 @@ def test_job_never_started_with_empty_queue_is_sent_again(
     service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
 ) -> None:
     """A queued job that never started while nothing waits in the queue was lost: re-sent."""
-    (service.inbox.root / "a.txt").write_text("Other words.", encoding="utf-8")
-    _advance(service, 0)
-    _advance(service, 2)
+    _drop(service, "a.txt", "Other words.")
     job_id = sent[0].job_id
     redis_client.rpush(service.settings.queue, "someone else's job")
     redis_client.hset(KEYS.job(job_id), "queued_ts", time.time() - 5000)
