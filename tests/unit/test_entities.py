@@ -365,3 +365,136 @@ def test_lone_name_with_a_person_apposition_is_found(nlp: Language) -> None:
     doc.ents = [e for e in doc.ents if e.text != "Yuni"]
     names = {e.name: e.label for e in extract_entities(doc)}
     assert names.get("Yuni") == "PERSON"
+
+
+def _labels(nlp: Language, text: str, spans: list[tuple[str, str]]) -> dict[str, str]:
+    doc = _reparse(nlp, _doc(nlp, text, spans))
+    return {e.name: e.label for e in extract_entities(doc)}
+
+
+def test_surname_typed_org_before_a_noun_is_still_a_person(nlp: Language) -> None:
+    """'the Trump administration', "Trump's allies" typed ORG do not outvote PERSON uses."""
+    text = "The Trump administration acted. Trump's allies cheered. Trump said it was fine."
+    spans = [("Trump", "ORG"), ("Trump", "ORG"), ("Trump", "PERSON")]
+    assert _labels(nlp, text, spans) == {"Trump": "PERSON"}
+
+
+def test_company_name_with_possessive_stays_an_org(nlp: Language) -> None:
+    """Must not: "Lowe's" (spaCy keeps the 's in the span) stays a company."""
+    text = "Lowe's shares rose on Monday. Lowe's reports earnings next week."
+    assert _labels(nlp, text, [("Lowe's", "ORG"), ("Lowe's", "PERSON")]) == {"Lowe": "ORG"}
+
+
+def test_capital_typed_person_is_a_place(nlp: Language) -> None:
+    """'envoy to Kyiv' typed PERSON is a place; 'Politico' typed PERSON is an outlet."""
+    text = "Kurt Volker, the envoy to Kyiv, spoke after Politico reported the delay."
+    spans = [("Kurt Volker", "PERSON"), ("Kyiv", "PERSON"), ("Politico", "PERSON")]
+    labels = _labels(nlp, text, spans)
+    assert (labels["Kyiv"], labels["Politico"]) == ("GPE", "ORG")
+
+
+def test_place_name_that_is_a_given_name_stays_a_person(nlp: Language) -> None:
+    """Must not: 'Jordan' typed PERSON (a given name too) is left a person."""
+    text = "Jordan said the team would win on Sunday."
+    assert _labels(nlp, text, [("Jordan", "PERSON")]) == {"Jordan": "PERSON"}
+
+
+def test_name_after_a_company_noun_is_an_org(nlp: Language) -> None:
+    """'energy company Burisma' typed PERSON is an organisation."""
+    text = "He asked them to investigate the energy company Burisma last year."
+    assert _labels(nlp, text, [("Burisma", "PERSON")]) == {"Burisma": "ORG"}
+
+
+def test_person_after_company_in_a_relative_clause_stays_a_person(nlp: Language) -> None:
+    """Must not: 'the company Jane Smith founded' keeps Jane Smith a person."""
+    text = "She sold the company Jane Smith founded in 1990."
+    assert _labels(nlp, text, [("Jane Smith", "PERSON")]) == {"Jane Smith": "PERSON"}
+
+
+def test_surname_typed_place_joins_the_person(nlp: Language) -> None:
+    """'suggestions from Sondland' typed GPE and 'the Bidens' are the people named in full."""
+    text = (
+        "Gordon Sondland testified on Tuesday. Volker ignored suggestions from Sondland. "
+        "Joe Biden spoke later. Giuliani wanted an inquiry into the Bidens."
+    )
+    spans = [("Gordon Sondland", "PERSON"), ("Sondland", "GPE"), ("Joe Biden", "PERSON"),
+             ("Bidens", "GPE")]  # fmt: skip
+    ents = {e.name: e for e in extract_entities(_reparse(nlp, _doc(nlp, text, spans)))}
+    assert "Sondland" not in ents and "Bidens" not in ents
+    assert (ents["Gordon Sondland"].count, ents["Joe Biden"].count) == (2, 2)
+
+
+def test_plural_team_typed_place_does_not_join_a_person(nlp: Language) -> None:
+    """Must not: 'the Hurricanes' is not merged into a PERSON-typed 'Carolina Hurricanes'."""
+    text = "Carolina Hurricanes lost. Fans from the Hurricanes left early."
+    spans = [("Carolina Hurricanes", "PERSON"), ("Hurricanes", "GPE")]
+    names = _labels(nlp, text, spans)
+    assert "Hurricanes" in names
+
+
+def test_transliterations_of_one_name_are_one_person(nlp: Language) -> None:
+    """'Zelenskyy' is Volodymyr Zelensky; 'Kiev' and 'Kyiv' one place."""
+    text = "Volodymyr Zelensky met envoys in Kyiv. Zelenskyy said Kiev was calm."
+    spans = [("Volodymyr Zelensky", "PERSON"), ("Kyiv", "GPE"), ("Zelenskyy", "PERSON"),
+             ("Kiev", "GPE")]  # fmt: skip
+    ents = {e.name: e.count for e in extract_entities(_reparse(nlp, _doc(nlp, text, spans)))}
+    assert ents == {"Volodymyr Zelensky": 2, "Kyiv": 2}
+
+
+def test_other_spelling_of_a_place_is_named_as_written(nlp: Language) -> None:
+    """Must not: an article that only writes 'Kiev' gets 'Kiev', not another spelling."""
+    assert _labels(nlp, "Officials in Kiev met.", [("Kiev", "GPE")]) == {"Kiev": "GPE"}
+
+
+def test_short_org_name_joins_its_full_name(nlp: Language) -> None:
+    """'Amnesty' is Amnesty International, 'Communist Party' the Chinese Communist Party,
+    'TransCanada' TransCanada Corp. (named without the legal form)."""
+    text = (
+        "Amnesty International said 100 died. Amnesty added more. The Chinese Communist Party "
+        "denied it. The Communist Party met. TransCanada Corp. agreed. TransCanada built it."
+    )
+    spans = [("Amnesty International", "ORG"), ("Amnesty", "ORG"),
+             ("Chinese Communist Party", "ORG"), ("Communist Party", "ORG"),
+             ("TransCanada Corp.", "ORG"), ("TransCanada", "ORG")]  # fmt: skip
+    ents = {e.name: e.count for e in extract_entities(_reparse(nlp, _doc(nlp, text, spans)))}
+    assert ents == {"Amnesty International": 2, "Chinese Communist Party": 2, "TransCanada": 2}
+
+
+def test_short_org_name_with_two_or_other_full_names_stays_apart(nlp: Language) -> None:
+    """Must not: 'Apple' is not 'Apple Arcade'; 'Foreign Ministry' beside a Chinese and a
+    Russian one is not merged into either."""
+    text = (
+        "Apple launched Apple Arcade. The Chinese Foreign Ministry and the Russian Foreign "
+        "Ministry spoke. The Foreign Ministry declined."
+    )
+    spans = [("Apple", "ORG"), ("Apple Arcade", "ORG"), ("Chinese Foreign Ministry", "ORG"),
+             ("Russian Foreign Ministry", "ORG"), ("Foreign Ministry", "ORG")]  # fmt: skip
+    names = set(_labels(nlp, text, spans))
+    assert {"Apple", "Apple Arcade", "Foreign Ministry"} <= names
+
+
+def test_junk_around_names_is_dropped(nlp: Language) -> None:
+    """A score, a lower-case verb, a handle and a lone title are not part of names."""
+    text = (
+        "Pella beat Nicolas Jarry 6-4. Then she rang Taylor Hall. Follow Mike Wall @mwall. Lt Col"
+    )
+    spans = [("Nicolas Jarry 6-4", "PERSON"), ("rang Taylor Hall", "PERSON"),
+             ("Mike Wall @mwall", "PERSON"), ("Col", "PERSON")]  # fmt: skip
+    assert set(_labels(nlp, text, spans)) == {"Nicolas Jarry", "Taylor Hall", "Mike Wall"}
+
+
+def test_numbers_and_particles_that_belong_to_names_are_kept(nlp: Language) -> None:
+    """Must not: 'Apollo 11' keeps its number, 'van de Zandschulp' its particles."""
+    text = "Apollo 11 landed. Botic van de Zandschulp won."
+    spans = [("Apollo 11", "ORG"), ("Botic van de Zandschulp", "PERSON")]
+    assert set(_labels(nlp, text, spans)) == {"Apollo 11", "Botic van de Zandschulp"}
+
+
+def test_possessive_inside_a_person_span(nlp: Language) -> None:
+    """ "NPR's Feng" is the outlet and its reporter; "Holcomb's 2016" is Holcomb."""
+    text = "NPR's Feng reported it. Eric Holcomb spoke of Holcomb's 2016 race."
+    spans = [("NPR's Feng", "PERSON"), ("Eric Holcomb", "PERSON"), ("Holcomb's 2016", "PERSON")]
+    ents = {
+        e.name: (e.label, e.count) for e in extract_entities(_reparse(nlp, _doc(nlp, text, spans)))
+    }
+    assert ents == {"NPR": ("ORG", 1), "Feng": ("PERSON", 1), "Eric Holcomb": ("PERSON", 2)}

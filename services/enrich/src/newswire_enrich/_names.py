@@ -82,7 +82,7 @@ def is_people_noun(lemma: str) -> bool:
 
 
 #: Name particles that are given names only rarely at the head of a name ("Al Jazeera").
-_PARTICLES = frozenset(
+NAME_PARTICLES = frozenset(
     "al el de la le da di du van von der den del san santa saint st mac mc bin ibn abu".split()
 )
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
@@ -187,4 +187,61 @@ def looks_like_person_name(name: str) -> bool:
         return False
     if any(name_key(w) in NON_PERSON_WORDS for w in words):
         return False
-    return name_key(words[0]) not in _PARTICLES and is_given_name(words[0])
+    return name_key(words[0]) not in NAME_PARTICLES and is_given_name(words[0])
+
+
+def _phrases(block: str) -> frozenset[str]:
+    return frozenset(p.strip() for line in block.strip().splitlines() for p in line.split("|"))
+
+
+#: Countries, national capitals and the main cities of world news, by name key. spaCy's small
+#: models type some of them PERSON or ORG ("envoy to Kyiv", "Beijing's crackdown"); a name on
+#: this list that is not a person's (given) name is always a place.
+PLACE_NAMES = _phrases(
+    """
+    afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|azerbaijan
+    bahamas|bahrain|bangladesh|barbados|belarus|belgium|belize|benin|bhutan|bolivia|bosnia
+    botswana|brazil|brunei|bulgaria|burkina faso|burundi|cambodia|cameroon|canada|cape verde
+    central african republic|chad|chile|china|colombia|comoros|congo|costa rica|croatia|cuba
+    cyprus|czech republic|czechia|denmark|djibouti|dominica|dominican republic|ecuador|egypt
+    el salvador|eritrea|estonia|eswatini|ethiopia|fiji|finland|france|gabon|gambia|georgia
+    germany|ghana|greece|grenada|guatemala|guinea|guyana|haiti|honduras|hungary|iceland|india
+    indonesia|iran|iraq|ireland|israel|italy|ivory coast|jamaica|japan|jordan|kazakhstan|kenya
+    kiribati|kosovo|kuwait|kyrgyzstan|laos|latvia|lebanon|lesotho|liberia|libya|liechtenstein
+    lithuania|luxembourg|madagascar|malawi|malaysia|maldives|mali|malta|mauritania|mauritius
+    mexico|micronesia|moldova|monaco|mongolia|montenegro|morocco|mozambique|myanmar|burma
+    namibia|nauru|nepal|netherlands|new zealand|nicaragua|niger|nigeria|north korea
+    north macedonia|norway|oman|pakistan|palau|palestine|panama|papua new guinea|paraguay|peru
+    philippines|poland|portugal|qatar|romania|russia|rwanda|samoa|san marino|saudi arabia
+    senegal|serbia|seychelles|sierra leone|singapore|slovakia|slovenia|somalia|south africa
+    south korea|south sudan|spain|sri lanka|sudan|suriname|sweden|switzerland|syria|taiwan
+    tajikistan|tanzania|thailand|togo|tonga|trinidad and tobago|tunisia|turkey|türkiye
+    turkmenistan|tuvalu|uganda|ukraine|uruguay|uzbekistan|vanuatu|vatican|venezuela|vietnam
+    yemen|zambia|zimbabwe|crimea|gaza|west bank|hong kong|macau|tibet|xinjiang|kashmir|donbas
+    abu dhabi|abuja|accra|addis ababa|algiers|amman|amsterdam|ankara|antananarivo|asuncion
+    astana|athens|baghdad|baku|bamako|bangkok|beijing|beirut|belgrade|berlin|bern|bishkek
+    bogota|brasilia|bratislava|brussels|bucharest|budapest|buenos aires|cairo|canberra|caracas
+    chisinau|colombo|copenhagen|dakar|damascus|dhaka|doha|dublin|dushanbe|hanoi|harare|havana
+    helsinki|islamabad|jakarta|jerusalem|kabul|kampala|kathmandu|khartoum|kigali|kinshasa|kyiv
+    kiev|kuala lumpur|lisbon|ljubljana|london|luanda|lusaka|madrid|managua|manila|maputo
+    minsk|mogadishu|montevideo|moscow|muscat|nairobi|naypyidaw|new delhi|niamey|nicosia|oslo
+    ottawa|ouagadougou|panama city|paris|phnom penh|podgorica|port-au-prince|prague|pretoria
+    pyongyang|quito|rabat|reykjavik|riga|riyadh|rome|sanaa|santiago|sarajevo|seoul|skopje
+    sofia|stockholm|taipei|tallinn|tashkent|tbilisi|tehran|tirana|tokyo|tripoli|tunis|ulaanbaatar
+    vienna|vilnius|warsaw|washington|wellington|windhoek|yaounde|yerevan|zagreb|aleppo|mosul
+    kharkiv|kharkov|odesa|odessa|mariupol|donetsk|luhansk|lviv|kherson|sevastopol|shanghai
+    shenzhen|guangzhou|wuhan|mumbai|karachi|lahore|istanbul|dubai|tel aviv|gaza city|rafah
+    st petersburg|vladivostok|geneva|davos|brussels|strasbourg|the hague|hiroshima|osaka
+    """
+)
+
+#: News agencies, broadcasters and platforms that spaCy's small models type PERSON or a place
+#: ("after Politico reported", "on Twitter"), by name key.
+KNOWN_ORGS = _phrases(
+    """
+    reuters|ap|afp|xinhua|tass|ria novosti|interfax|sputnik|anadolu|kyodo|yonhap|bernama|efe
+    ansa|dpa|bloomberg|politico|axios|cnn|bbc|npr|cnbc|msnbc|cctv|cgtn|al jazeera|twitter
+    facebook|instagram|youtube|tiktok|whatsapp|telegram|wechat|weibo|linkedin|reddit|snapchat
+    netflix|yahoo|spacex|huawei|tencent|alibaba|baidu|gazprom|rosneft|hamas|hezbollah|taliban
+    """
+)

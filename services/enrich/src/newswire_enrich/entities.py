@@ -28,8 +28,11 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from newswire_enrich._names import (
+    KNOWN_ORGS,
+    NAME_PARTICLES,
     NON_PERSON_WORDS,
     ORG_HEAD_WORDS,
+    PLACE_NAMES,
     TITLES,
     is_given_name,
     is_people_noun,
@@ -65,6 +68,36 @@ _COMPANY_NOUNS = frozenset(
     """.split()
 )
 _INITIALS = re.compile(r"^(?:[A-Z]\.){1,3}$")
+_SCORE = re.compile(r"^\d+[-–]\d+$")
+_SCORE_PART = re.compile(r"^[-–]?\d*[-–]?$")
+#: Nouns that, right before a name ("energy company Burisma", "news agency Xinhua", "tech
+#: giant Huawei"), say it names an organisation.
+_ORG_NOUNS = _COMPANY_NOUNS | frozenset(
+    """
+    company firm agency broadcaster newspaper outlet network website platform airline bank
+    group startup giant conglomerate party tabloid magazine daily channel app automaker
+    """.split()
+)
+#: Titles that are also used alone for one person ("the Pope", "the Queen").
+_ROYAL = frozenset("king queen prince princess pope emir sultan sheikh ayatollah".split())
+#: Places on the list that are also common given names: retyped only when not typed PERSON.
+_PERSON_LIKE_PLACES = frozenset(
+    "chad georgia jordan israel paris sofia santiago washington wellington london geneva "
+    "vienna india kenya victoria".split()
+)
+#: Other spellings of one place: grouped together, named as the article writes them.
+_VARIANTS = {"kiev": "kyiv", "kharkov": "kharkiv", "odessa": "odesa", "burma": "myanmar",
+             "türkiye": "turkey", "czechia": "czech republic"}  # fmt: skip
+#: Words an organisation's full name adds to its short name ("SoftBank Group Corp",
+#: "Amnesty International").
+_LEGAL_WORDS = frozenset(
+    """
+    inc corp corporation co company ltd llc plc group holdings international investment
+    investments capital partners sa ag gmbh nv limited
+    """.split()
+)
+_LEGAL_FORMS = frozenset("inc corp corporation co ltd llc plc limited sa ag gmbh nv".split())
+_DEMONYM_ENDS = ("an", "ese", "ish", "i")
 
 #: Spellings of one place or body, by name key -> canonical name.
 ALIASES = {
@@ -104,17 +137,31 @@ class _Mention:
     speaks: bool = False  # subject of a speech verb or after a title: a person
     common: int = 0  # used like a common noun: "the Sharks", "a hard Brexit"
     place: bool = False  # object of "in", "at", "near"...: a place
+    modifier: bool = False  # possessive or noun modifier ("Trump's", "Trump administration")
+    owned_s: bool = False  # spaCy kept the "'s" in the span: part of the name ("Lowe's")
 
 
 @dataclass
 class _Group:
     key: str
     mentions: list[_Mention] = field(default_factory=list)
+    preferred: str = ""  # the name without a legal form: "TransCanada" for "TransCanada Corp."
 
-    def votes(self) -> Counter[str]:
+    def votes(self, *, discount: bool = True) -> Counter[str]:
+        """Label votes, a full name counting more than a surname. spaCy types a one-word
+        person's name ORG before a noun ("Trump's supporters", "the Trump administration"):
+        beside PERSON votes, those ORG votes do not count, unless spaCy kept an "'s" inside
+        a span, the mark of a company's name ("Lowe's", "Maclean's")."""
         counter: Counter[str] = Counter()
+        discount = (
+            discount
+            and " " not in self.key
+            and any(m.label == "PERSON" for m in self.mentions)
+            and not any(m.owned_s for m in self.mentions)
+        )
         for m in self.mentions:
-            counter[m.label] += m.weight
+            if not (discount and m.label == "ORG" and m.modifier):
+                counter[m.label] += m.weight
         return counter
 
     def label(self) -> str:
@@ -129,6 +176,8 @@ class _Group:
         canonical = ALIASES.get(self.key)
         if canonical:
             return canonical
+        if self.preferred:
+            return self.preferred
         forms = Counter(strip_nickname(m.text) for m in self.mentions if m.source == "text")
         forms = forms or Counter(strip_nickname(m.text) for m in self.mentions)
         return max(forms, key=lambda n: (len(n.split()), not n.isupper(), forms[n], len(n)))
@@ -159,6 +208,8 @@ def extract_entities(doc: Doc, title_doc: Doc | None = None) -> list[Entity]:
     _retype_relatives(groups)
     _link_partial_names(groups)
     _link_acronyms(groups)
+    _retype_known_names(groups)
+    _link_short_org_names(groups)
     _retype_common_nouns(groups)
     return _rank(list(groups.values()), doc, len(text))
 
@@ -175,7 +226,8 @@ def _mentions(doc: Doc, text: str, source: str) -> list[_Mention]:
             continue
         for line in _split_lines(_extend(ent, covered)):
             for part in _split_possessive(line):
-                mention = _mention(part, text, source)
+                narrowed = _narrow(part)
+                mention = _mention(narrowed, text, source) if narrowed is not None else None
                 if mention is not None:
                     out.append(mention)
     out += _missed_person_names(doc, text, source, covered)
@@ -246,6 +298,61 @@ def _extend(ent: Span, covered: set[int]) -> Span:
     return Span(doc, start, end, label=ent.label_)
 
 
+def _narrow(span: Span) -> Span | None:
+    """Drop the words spaCy lets into a name: a lower-case word before it ("rang Taylor",
+    "state Department of ..."), a sentence-opening gerund ("Questioning Vindman"), a score or a
+    number after it ("Nicolas Jarry 6-4", "Chile 3-0"), a dangling "and", a handle or a link
+    ("Twitter @michaeldwall"). None when nothing is left."""
+    doc = span.doc
+    person = span.label_ == "PERSON"
+    start, end = span.start, span.end
+
+    def junk(tok: Token) -> bool:
+        return "://" in tok.text or tok.lower_.startswith("www.") or tok.text.startswith("@")
+
+    while start < end and (
+        junk(doc[start])
+        or (
+            end - start > 1
+            and (
+                (doc[start].is_lower and doc[start].is_alpha and doc[start].whitespace_
+                 and doc[start].lower_ not in NAME_PARTICLES)
+                or (person and doc[start].tag_ == "VBG" and doc[start].is_title
+                    and not is_given_name(doc[start].text))
+            )
+        )
+    ):  # fmt: skip
+        start += 1
+    while end > start and (
+        junk(doc[end - 1]) or (end - start > 1 and doc[end - 1].lower_ in ("and", "or", "&"))
+    ):
+        end -= 1
+    cut = end  # a score or, after a person, any number: "Jarry 6-4", "Chile 3-0"
+    while cut - start > 1 and (doc[cut - 1].like_num or _SCORE_PART.match(doc[cut - 1].text)):
+        cut -= 1
+    if cut < end and (person or _SCORE.match("".join(t.text for t in doc[cut:end]))):
+        end = cut
+    if start >= end:
+        return None
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(doc, start, end, label=span.label_)
+
+
+def _after_org_noun(span: Span) -> bool:
+    """A name right after a noun for an organisation: "energy company Burisma", "news agency
+    Xinhua", "tech giant Huawei" (not "the company Jane Smith founded")."""
+    if span.start == 0:
+        return False
+    prev = span.doc[span.start - 1]
+    if not prev.is_lower or prev.pos_ != "NOUN" or prev.lemma_ not in _ORG_NOUNS:
+        return False
+    root = span.root
+    return (prev.dep_ == "compound" and span.start <= prev.head.i < span.end) or (
+        root.dep_ == "appos" and root.head.i == prev.i
+    )
+
+
 def _mention(span: Span, text: str, source: str) -> _Mention | None:
     label = span.label_ or "PERSON"
     end_char = span.end_char
@@ -261,6 +368,7 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
             lead < len(span) - 1
             and span[lead].pos_ in ("NOUN", "ADJ")
             and not span[lead + 1].is_quote  # 'Riefian "Ifan" Fajarsyah'
+            and span[lead + 1].lower_ not in NAME_PARTICLES  # "Botic van de Zandschulp"
         ):
             lead += 1
         if (  # tagged PROPN at a sentence start: the given name behind it tells
@@ -269,6 +377,7 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
             and (span[0].is_sent_start or span[0].i == 0)
             and not is_given_name(span[0].text)
             and is_given_name(span[1].text)
+            and name_key(span[1].text) not in NAME_PARTICLES  # "Botic van de Zandschulp"
         ):
             lead = 1
         start_char = span[lead].idx
@@ -277,8 +386,15 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
         return None
     start, end = trimmed
     name = text[start:end]
+    if label in ("PERSON", "ORG") and all(
+        w.rstrip(".").casefold() in TITLES - _ROYAL - {"justice"} for w in name.split()
+    ):  # "Col" of "Lt Col", "Coach": a title alone names nobody
+        return None
     after_title = span.start > 0 and span.doc[span.start - 1].lower_.rstrip(".") in TITLES
-    if label in _MISLABELS and (
+    org_noun = label != "ORG" and not looks_like_person_name(name) and _after_org_noun(span)
+    if org_noun:
+        label = "ORG"
+    elif label in _MISLABELS and (
         looks_like_person_name(name)
         or after_title
         or (_name_shaped(name) and _listed_with_person(span, name))
@@ -303,11 +419,13 @@ def _mention(span: Span, text: str, source: str) -> _Mention | None:
         label=label,
         source=source,
         personish=after_title or span.root.dep_ in _PERSONISH_DEPS,
-        weight=max(1, len(name_tokens(name))),
+        weight=max(1, len(name_tokens(name))) + (2 if org_noun else 0),  # "company Burisma"
         speaks=after_title
         or (root.dep_ in ("nsubj", "agent") and root.head.lemma_ in _SPEECH_VERBS),
         common=_common_noun_use(root),
         place=root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS,
+        modifier=root.dep_ in ("poss", "compound", "nmod"),
+        owned_s=span[-1].text.endswith(("'s", "’s")),
     )
 
 
@@ -389,6 +507,21 @@ def _split_possessive(ent: Span) -> list[Span]:
                     Span(ent.doc, head.start, head.end, label="PERSON"),
                     Span(ent.doc, tail.start, tail.end, label=label),
                 ]
+            if ent.label_ == "PERSON" and len(tail):
+                if not any(t.is_alpha for t in tail) or looks_like_person_name(head.text):
+                    # "Holcomb's 2016", "Robert Jordan's Wheel": the person is the owner
+                    return [Span(ent.doc, head.start, head.end, label="PERSON")]
+                if (
+                    len(head) == 1
+                    and head[0].is_upper
+                    and len(head[0]) >= 2
+                    and len(tail) <= 3
+                    and all(t.is_title for t in tail)
+                ):  # "NPR's Feng": an outlet's reporter
+                    return [
+                        Span(ent.doc, head.start, head.end, label="ORG"),
+                        Span(ent.doc, tail.start, tail.end, label="PERSON"),
+                    ]
             return [ent]
     return [ent]
 
@@ -472,7 +605,21 @@ def _narrow_to_known(mention: _Mention, groups: dict[str, _Group]) -> _Mention:
 def _group_key(name: str) -> str:
     key = name_key(name)
     canonical = ALIASES.get(key)
-    return name_key(canonical) if canonical else key
+    if canonical:
+        return name_key(canonical)
+    key = _VARIANTS.get(key, key)
+    return " ".join(_fold(w) for w in key.split())
+
+
+def _fold(word: str) -> str:
+    """One key for the transliterations of a Slavic name: "Zelenskyy", "Zelenskiy" and
+    "Zelensky"; "Sergei" and "Sergey"."""
+    word = word.replace("yy", "y")
+    if word.endswith(("kiy", "kii")):
+        return word[:-2] + "y"
+    if word.endswith("ei") and len(word) >= 5:
+        return word[:-1] + "y"
+    return word
 
 
 def _is_person_group(group: _Group) -> bool:
@@ -490,6 +637,8 @@ def _link_partial_names(groups: dict[str, _Group]) -> None:
         if not words or any(w in NON_PERSON_WORDS for w in words):
             continue
         owners = [p for p in people if _contains(name_tokens(p.key), words)]
+        if not owners and len(words) == 1 and _is_plural_name(words[0]) and len(words[0]) > 3:
+            owners = [p for p in people if name_tokens(p.key)[-1] == words[0][:-1]]  # "Bidens"
         if not owners:
             continue
         kept: list[_Mention] = []
@@ -506,11 +655,28 @@ def _link_partial_names(groups: dict[str, _Group]) -> None:
 
 
 def _owner(mention: _Mention, owners: list[_Group]) -> _Group | None:
-    """The person a partial-name mention refers to, or None if it is not about a person."""
-    if mention.label in _PLACES and not mention.personish:
-        return None
+    """The person a partial-name mention refers to, or None if it is not about a person.
+    A place-typed word joins a person only as the sentence's person (subject, possessive)
+    or as the surname of a person named in full ("suggestions from Sondland", "the Bidens"),
+    never as the object of "in"/"at" or as a known place name."""
     if mention.label not in _MISLABELS | _PLACES | {"PERSON"}:
         return None
+    if mention.label in _PLACES and not mention.personish:
+        words = name_tokens(mention.text)
+        if mention.place or name_key(mention.text) in PLACE_NAMES or len(words) != 1:
+            return None
+        word = _group_key(words[0])
+        owners = [
+            o
+            for o in owners
+            if (
+                name_tokens(o.key)[-1] == word[:-1]  # "the Bidens"
+                or (name_tokens(o.key)[-1] == word and not _is_plural_name(word))
+            )
+            and (looks_like_person_name(o.name()) or any(m.speaks for m in o.mentions))
+        ]
+        if not owners:
+            return None
     if len(owners) == 1:
         return owners[0]
     before = [
@@ -537,6 +703,86 @@ def _retype_relatives(groups: dict[str, _Group]) -> None:
         ):
             for m in group.mentions:
                 m.label = "PERSON"
+
+
+def _retype_known_names(groups: dict[str, _Group]) -> None:
+    """Countries, capitals and big news cities are places ("envoy to Kyiv" typed PERSON,
+    "Beijing's" typed ORG), unless the name is also a given name and spaCy saw a person;
+    news agencies and platforms are organisations ("after Politico reported")."""
+    for group in groups.values():
+        key = name_key(group.name())
+        label = group.label()
+        if key in PLACE_NAMES and label not in _PLACES:
+            if key in _PERSON_LIKE_PLACES and label == "PERSON":
+                continue
+            new = "GPE"
+        elif key in KNOWN_ORGS and label != "ORG":
+            new = "ORG"
+        else:
+            continue
+        for m in group.mentions:
+            m.label = new
+
+
+def _link_short_org_names(groups: dict[str, _Group]) -> None:
+    """Merge an organisation's short name into its full name in the same article, when the
+    full name only adds a legal form ("SoftBank" - "SoftBank Group Corp", "Amnesty" - "Amnesty
+    International") or a country ("Communist Party" - "Chinese Communist Party", "Finance
+    Ministry" - "Russian Finance Ministry"), and only one full name fits. "Apple" and "Apple
+    Arcade", "Foreign Ministry" beside a Chinese and a Russian one, stay apart."""
+    orgs = [(key, g) for key, g in groups.items() if g.label() == "ORG" and len(key.split()) >= 2]
+    if not orgs:
+        return
+    qualifiers = {k for k, g in groups.items() if g.label() in _PLACES | {"NORP"}}
+    for key in list(groups):
+        group = groups[key]
+        label = group.label()
+        if label == "PERSON" or label not in _PLACES | {"ORG"} or key in ALIASES:
+            continue
+        if label != "ORG" and (
+            " " in key or key in PLACE_NAMES or any(m.place for m in group.mentions)
+        ):  # a place-typed word joins only as the head of a company ("Fortress")
+            continue
+        words = _org_words(key)
+        owners = [
+            g
+            for k, g in orgs
+            if g is not group
+            and _adds_only(words, _org_words(k), qualifiers if label == "ORG" else None)
+        ]
+        if len(owners) != 1:
+            continue
+        owner = owners[0]
+        new = owner.label()
+        full = _org_words(owner.key)
+        if full[: len(words)] == words and all(w in _LEGAL_FORMS for w in full[len(words) :]):
+            owner.preferred = group.name()  # "TransCanada", not "TransCanada Corp."
+        for m in group.mentions:
+            m.label = new
+        owner.mentions.extend(groups.pop(key).mentions)
+
+
+def _org_words(key: str) -> list[str]:
+    return [w.strip(",;:") for w in key.split() if w.strip(",;:")]
+
+
+def _adds_only(short: list[str], full: list[str], qualifiers: set[str] | None) -> bool:
+    """Whether `full` is `short` plus legal-form words after it or, with `qualifiers`, a
+    country or nationality before it."""
+    n = len(short)
+    if not short or len(full) <= n:
+        return False
+    if full[:n] == short:
+        return all(w in _LEGAL_WORDS for w in full[n:])
+    if qualifiers is not None and full[-n:] == short and len(full) - n <= 2:
+        extra = " ".join(full[:-n])
+        return (
+            extra in qualifiers
+            or extra in ALIASES
+            or extra in PLACE_NAMES
+            or (len(full) - n == 1 and extra.endswith(_DEMONYM_ENDS))
+        )
+    return False
 
 
 def _retype_common_nouns(groups: dict[str, _Group]) -> None:
@@ -587,7 +833,7 @@ def _other_label(group: _Group, groups: dict[str, _Group], word: str) -> str:
             if lab != "PERSON":
                 votes["GPE" if lab in _PLACES else lab] += 1
     if not votes:
-        votes = group.votes()
+        votes = group.votes(discount=False)
         del votes["PERSON"]
     return votes.most_common(1)[0][0] if votes else "ORG"
 
