@@ -2,8 +2,8 @@
 
 Writes one result JSON per article with the fields the quality scorer reads, e.g.::
 
-    .venv/bin/python bench/clean_eval.py /work/shared/corpus/seeds/articles /tmp/out --nlp
-    python3 /work/shared/eval/score.py /work/shared/corpus/seeds/gold /tmp/out -v
+    .venv/bin/python bench/clean_eval.py ../shared/corpus/seeds/articles OUT --nlp
+    python3 ../shared/eval/score.py ../shared/corpus/seeds/gold OUT -v
 """
 
 from __future__ import annotations
