@@ -681,3 +681,160 @@ def test_page_photo_caption_with_credit_on_next_line_is_removed() -> None:
     assert art.text == BODY
     loose = _PAGE_TOP + first + "\n\n(Image credit: Harbour Board)\n\n" + rest
     assert _clean(loose).text == BODY
+
+
+# ------------------------------------------------------------ robustness rules (residue check)
+_LONG_BODY = (
+    "The harbour board approved a plan on Monday to add three ferry stops on the east side of "
+    "the bay, a change that officials said would shorten many commutes by a quarter of an hour.\n\n"
+    "Board chair Lena Ortiz said the first of the new stops would open next spring, once the "
+    "floating dock had been built and inspected by the coast guard.\n\n"
+    "Residents of the eastern suburbs have asked for better ferry links for more than a decade, "
+    "and a petition last year gathered eleven thousand names in a few weeks.\n\n"
+    "The plan will cost about forty million dollars, most of it paid by the regional government."
+)
+
+
+def _wrap(text: str, width: int) -> str:
+    out: list[str] = []
+    for para in text.split("\n\n"):
+        lines, cur = [], ""
+        for w in para.split(" "):
+            if cur and len(cur) + 1 + len(w) > width:
+                lines.append(cur)
+                cur = w
+            else:
+                cur = f"{cur} {w}" if cur else w
+        lines.append(cur)
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+def test_unwrap_lines_joins_hard_wrapped_paragraphs() -> None:
+    """Text saved at a fixed width gets its paragraphs back; short lines stay lines."""
+    from newswire_enrich.clean._normalize import unwrap_lines
+
+    wrapped = _wrap(_LONG_BODY, 64)
+    assert max(len(x) for x in wrapped.split("\n")) <= 64
+    assert "\n".join(unwrap_lines(wrapped.split("\n"))) == _LONG_BODY
+    menu = ["World", "Politics", "Business", "Sport", ""]
+    assert unwrap_lines(menu + wrapped.split("\n"))[:5] == menu
+
+
+def test_unwrap_lines_leaves_unwrapped_text_alone() -> None:
+    """Must not fire: one paragraph a line (lengths vary widely), menus, list items, and a
+    line far longer than the wrap width (never wrapped) followed by another line."""
+    from newswire_enrich.clean._normalize import unwrap_lines
+
+    lines = _LONG_BODY.replace("\n\n", "\n").split("\n")
+    assert unwrap_lines(lines) == lines
+    short = ["Share", "Tweet", "Email", "Most Read", "Ferry fares rise", "Bridge closes"]
+    assert unwrap_lines(short) == short
+    wrapped = _wrap(_LONG_BODY, 60).split("\n")
+    long_line = "A summary line that was never wrapped and runs on well past the width " * 2
+    listed = [*wrapped, "", long_line.strip(), "Next headline in the list"]
+    assert unwrap_lines(listed)[-2:] == listed[-2:]
+    bullets = [*wrapped, "", "- first point of a list that runs close to sixty chars", "- b"]
+    assert unwrap_lines(bullets)[-2:] == bullets[-2:]
+
+
+def test_page_hard_wrapped_article_is_cleaned_whole() -> None:
+    """A page dump wrapped at 70 columns keeps every paragraph of its article."""
+    text = _PAGE_TOP + "Home > News > Local\n\nShare\nTweet\n\n" + _wrap(_LONG_BODY, 70)
+    assert _clean(text).text == _LONG_BODY
+
+
+def test_date_stamp_is_not_a_footer() -> None:
+    """'Published <date>' heads articles as often as it closes them: it separates blocks but
+    does not end the article; 'First published on' still does."""
+    from newswire_enrich.clean._rules import is_date_stamp, is_footer_start
+
+    assert is_date_stamp("Published March 3, 2021")
+    assert is_date_stamp("Updated: 4:12 PM EST, March 3, 2021")
+    assert not is_footer_start("Published March 3, 2021")
+    assert is_footer_start("First published on March 3, 2021")
+    assert not is_date_stamp("Published in March 2021, the report found rising fares.")
+    assert not is_date_stamp("March 3, 2021")
+
+
+def test_page_dateline_above_lede_keeps_lede() -> None:
+    """A page with a 'Published <date>' line between headline and lede keeps the lede."""
+    text = (
+        "World\nPolitics\nBusiness\nSport\n\nHome > News > Local\n\n"
+        "Ferry service to expand\n\nPublished March 3, 2021\n\nShare this article\n\n"
+        + _LONG_BODY
+        + "\n\nTags: ferries, harbour\n\n© 2024 Harbour Times. All rights reserved."
+    )
+    assert _clean(text).text == _LONG_BODY
+
+
+def test_story_continues_below_advertisement_marker() -> None:
+    """'Story continues below advertisement' and its variants are advert markers; a sentence
+    that happens to start the same way is not."""
+    from newswire_enrich.clean._rules import junk_reason
+
+    for line in (
+        "Story continues below advertisement",
+        "Article continues below this ad",
+        "Story continued below",
+    ):
+        assert junk_reason(line) == "advertisement", line
+    assert junk_reason("The story continues below the surface, she said.") is None
+
+
+def test_email_field_is_a_newsletter_blurb() -> None:
+    """An e-mail field of a sign-up box is a blurb; a sentence about e-mail is not."""
+    from newswire_enrich.clean._page_residue import is_newsletter_blurb
+
+    assert is_newsletter_blurb("Enter your email address")
+    assert is_newsletter_blurb("Your e-mail address:")
+    assert not is_newsletter_blurb("Residents can email their address to the ferry office.")
+    assert not is_newsletter_blurb("Enter your email address in the form, the board said.")
+
+
+def test_page_sign_up_box_inside_article_does_not_cut_it() -> None:
+    """Three sign-up lines between two paragraphs are a newsletter box, not a share row that
+    ends the article: the paragraphs after it stay."""
+    first, rest = _LONG_BODY.split("\n\n", 1)
+    box = "Subscribe to our newsletter\nEnter your email address\nSign up"
+    text = _PAGE_TOP + first + "\n\n" + box + "\n\n" + rest
+    assert _clean(text).text == _LONG_BODY
+
+
+def test_page_pull_quote_sentence_is_removed() -> None:
+    """In page text, a sentence of a paragraph repeated on a line of its own (a pull quote),
+    with or without quote marks and final punctuation, goes; the paragraph stays."""
+    pull = "Board chair Lena Ortiz said the first of the new stops would open next spring"
+    first, rest = _LONG_BODY.split("\n\n", 1)
+    for shown in (pull + ".", f"“{pull}”", pull):
+        text = (
+            _PAGE_TOP
+            + first
+            + "\n\n"
+            + shown
+            + "\n\n"
+            + rest.replace("spring, once", "spring. Once")
+        )
+        art = _clean(text)
+        assert shown not in art.text.split("\n\n"), shown
+        assert "Once the floating dock" in art.text
+
+
+def test_page_repeated_line_keeps_plain_copy() -> None:
+    """A line repeated word for word keeps the copy without quote marks; short repeated
+    lines ('He said no.') are not touched (must not fire)."""
+    quote = "The plan will cost about forty million dollars, most of it regional money."
+    first, rest = _LONG_BODY.split("\n\n", 1)
+    body = first + "\n\nHe said no.\n\n" + rest + "\n\nHe said no.\n\n" + quote
+    text = _PAGE_TOP + f"“{quote}”\n\n" + body
+    art = _clean(text)
+    assert art.text.count("forty million dollars, most of it regional") == 1
+    assert quote in art.text.split("\n\n")
+    assert art.text.count("He said no.") == 2
+
+
+def test_clean_article_keeps_repeated_sentences() -> None:
+    """Must not fire on clean articles: without page structure, nothing is deduplicated."""
+    sent = "Board chair Lena Ortiz said the first of the new stops would open next spring."
+    text = _LONG_BODY + "\n\n" + sent
+    assert _clean(text).text == text

@@ -40,3 +40,70 @@ def join_paragraphs(paragraphs: list[str]) -> str:
     """Join paragraphs with exactly one blank line between them."""
     text = "\n\n".join(p.strip() for p in paragraphs if p.strip())
     return _BLANKS.sub("\n\n", text)
+
+
+#: Hard-wrapped text is wrapped at most this wide (terminal and e-mail widths).
+_WRAP_MAX = 160
+#: ... and at least this wide.
+_WRAP_MIN = 30
+#: Share of the lines followed by another line of their block that must look wrapped.
+_WRAP_SHARE = 0.5
+#: Wrapped lines reach at most this much beyond the 90th percentile of line widths.
+_WRAP_SLACK = 1.1
+#: A text needs this many wrapped-looking lines to be taken for hard-wrapped.
+_WRAP_LINES = 4
+
+
+def _first_word(line: str) -> str:
+    return line.split(" ", 1)[0]
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width a text was hard-wrapped at (paragraphs broken into lines of at most that
+    many characters, each break where the next word would not fit), else None."""
+    inner = [i for i in range(len(lines) - 1) if lines[i] and lines[i + 1]]
+    if len(inner) < _WRAP_LINES:
+        return None
+    widths = sorted(len(lines[i]) for i in inner)
+    high = widths[int(0.9 * (len(widths) - 1))]
+    # the widest line near the top of the range; far longer lines were never wrapped
+    width = max(w for w in widths if w <= high * _WRAP_SLACK)
+    if not _WRAP_MIN <= width <= _WRAP_MAX:
+        return None
+    wrapped = [i for i in inner if _breaks_at(lines[i], lines[i + 1], width)]
+    if len(wrapped) < max(_WRAP_LINES, _WRAP_SHARE * len(inner)):
+        return None
+    return width
+
+
+_BLOCK_MARK = re.compile(r"^(?:#{1,6}\s|>|[-*+•]\s|\d{1,3}[.)]\s)")
+
+
+def _breaks_at(line: str, nxt: str, width: int) -> bool:
+    """Whether `line` was broken at `width`: the next line's first word would not fit on it
+    (and the next line does not open a heading, quote or list item of its own)."""
+    return (
+        0.6 * width <= len(line) <= width
+        and len(line) + 1 + len(_first_word(nxt)) > width
+        and not _BLOCK_MARK.match(nxt)
+    )
+
+
+def unwrap_lines(lines: list[str]) -> list[str]:
+    """Join the lines of hard-wrapped paragraphs (text saved at a fixed width, every line
+    broken where the next word would not fit). Lines that end short (paragraph ends, menu
+    items, list entries) and blank lines stay where they are; text that is not hard-wrapped
+    is returned as it is."""
+    width = _wrap_width(lines)
+    if width is None:
+        return lines
+    out: list[str] = []
+    joining = False
+    for i, line in enumerate(lines):
+        if joining and line:
+            out[-1] = out[-1] + " " + line
+        else:
+            out.append(line)
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        joining = bool(line and nxt) and _breaks_at(line, nxt, width)
+    return out

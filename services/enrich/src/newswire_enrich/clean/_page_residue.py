@@ -28,7 +28,8 @@ _CTA_PHRASE = re.compile(
     r"(?:check|keep an eye on) your inbox|unsubscribe at any time|no spam\b|"
     r"thanks? (?:you )?for (?:signing up|subscribing)|activation link|"
     r"(?:got|have) a (?:confidential )?(?:news )?tip\b|\bopt-?in\b|(?:like|want) to subscribe|"
-    r"(?:receive|send me) .{0,40}\b(?:newsletters?|e-?mails|updates|offers)\b)",
+    r"(?:receive|send me) .{0,40}\b(?:newsletters?|e-?mails|updates|offers)\b|"
+    r"^(?:(?:enter|type|add) )?your e-?mail(?: address)?(?: here| below)?\W*$)",
     re.IGNORECASE,
 )
 _NEWSLETTER_LABEL = re.compile(r"\bnewsletters?$", re.IGNORECASE)

@@ -16,7 +16,7 @@ _WORD = re.compile(r"\w+")
 _AD = re.compile(
     r"^[-–—_*=•|\s]*(advertisements?|adverts?|advertising|sponsored( content| links?)?|ad|"
     r"ads by \w+|"
-    r"(story|article) continue[sd]? (below|after)( (this|the) )?(advertisement|ad)?|"
+    r"(story|article) continue[sd]? (below|after)( (this |the )?(advertisement|advert|ad))?|"
     r"continue reading (below|the main story)|scroll to continue( with content)?|"
     r"スポンサー(ド)?リンク|広告|广告|광고)"
     r"[-–—_*=•|\s.]*$",
@@ -246,7 +246,7 @@ def is_photo_caption(line: str) -> bool:
 
 _FOOTER_START = re.compile(
     r"^((©|\(c\)|copyright)\s*\d{4}|.*\ball rights reserved\b|.*©\s*\d{4}\b|"
-    r"(first )?published( on)?:? .{0,40}\d{4}[^.!?]{0,20}$)",
+    r"first published( on)?:? .{0,40}\d{4}[^.!?]{0,20}$)",
     re.IGNORECASE,
 )
 
@@ -254,6 +254,15 @@ _FOOTER_START = re.compile(
 def is_footer_start(line: str) -> bool:
     """A copyright notice or a closing 'First published on ...' stamp: the article is over."""
     return len(words(line)) <= 40 and bool(_FOOTER_START.match(line))
+
+
+_STAMP = re.compile(r"^(published|updated|posted|last updated)\b", re.IGNORECASE)
+
+
+def is_date_stamp(line: str) -> bool:
+    """A 'Published/Updated <date>' stamp: it heads an article as often as it closes one, or
+    dates the entries of a story list, so it separates blocks without ending the article."""
+    return bool(_STAMP.match(line)) and is_date_line(line)
 
 
 def is_widget_line(line: str) -> bool:

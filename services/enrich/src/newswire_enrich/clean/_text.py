@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._markdown import is_setext_underline, strip_markdown_line
-from ._normalize import join_paragraphs, normalize_inline, normalize_text
+from ._normalize import join_paragraphs, normalize_inline, normalize_text, unwrap_lines
 from ._page_residue import CAPTION_WORDS, is_author_bio, is_credit_line, is_newsletter_blurb
 from ._page_signals import looks_like_page
 from ._rules import (
@@ -17,6 +17,7 @@ from ._rules import (
     is_agency_byline,
     is_block_start,
     is_date_line,
+    is_date_stamp,
     is_footer_start,
     is_photo_caption,
     is_teaser,
@@ -77,7 +78,7 @@ def line_key(text: str) -> str:
 
 def _read_lines(text: str, markdown: bool) -> list[Line]:
     out: list[Line] = []
-    for raw in normalize_text(text).split("\n"):
+    for raw in unwrap_lines(normalize_text(text).split("\n")):
         if is_setext_underline(raw) and out and out[-1].text:
             out[-1].heading = True
             continue
@@ -93,6 +94,16 @@ def _page_reason(text: str) -> str | None:
     if is_newsletter_blurb(text):
         return "newsletter blurb"
     return None
+
+
+def _line_reason(text: str) -> str | None:
+    """Why a line of page text is residue. A sign-up box ('Subscribe', 'Your email', 'Sign
+    up') is told apart from share and comment widgets: it often sits inside the article,
+    while a row of those widgets ends it."""
+    reason = junk_reason(text)
+    if reason in _ROW_REASONS and is_newsletter_blurb(text):
+        return "newsletter blurb"
+    return reason or _page_reason(text)
 
 
 #: The summary under a listed headline is one or two sentences.
@@ -131,7 +142,7 @@ def mark_junk(lines: list[Line], meta: Meta, top: Sequence[Line] = ()) -> None:
         if in_list and line_key(ln.text) in headline_keys and all(ln is not t for t in top):
             in_list = False
             continue
-        reason = junk_reason(ln.text) or _page_reason(ln.text)
+        reason = _line_reason(ln.text)
         if reason == "list heading" or is_block_start(ln.text):
             in_list, after_item, ln.removed = True, False, "list heading"
             continue
@@ -415,7 +426,7 @@ def _mark_footers(lines: list[Line]) -> list[Line]:
     for ln in lines:
         if ln.removed:
             footer = footer or is_footer_start(ln.text)
-            end = end or bool(_END_MARKER.match(ln.text))
+            end = end or bool(_END_MARKER.match(ln.text)) or is_date_stamp(ln.text)
             widgets += ln.removed in _ROW_REASONS
             continue
         if footer or is_footer_start(ln.text):
@@ -463,27 +474,57 @@ def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
         if ln is not title_line:
             removals.append(Removal(ln.text, "outside main text"))
     body: list[str] = []
-    seen: set[str] = set()
     span = kept[start:end]
-    keys = [line_key(ln.text) for ln in span]
+    keep = _repeat_keepers(span)
     for i, ln in enumerate(span):
-        k = keys[i]
-        if title and k == line_key(title):
+        if title and line_key(ln.text) == line_key(title):
             removals.append(Removal(ln.text, "repeated headline"))
             continue
-        if len(k.split()) >= 5 and k in seen:
-            removals.append(Removal(ln.text, "duplicate line"))
+        if i not in keep:
+            removals.append(Removal(ln.text, keep.get(-1 - i, "duplicate line")))
             continue
-        if (
-            len(k.split()) >= 5
-            and not ends_sentence(ln.text)
-            and any(k in o and o != k for j, o in enumerate(keys) if j != i)
-        ):
-            removals.append(Removal(ln.text, "pull quote"))
-            continue
-        seen.add(k)
         body.append(ln.text)
     return _article(title, body, meta), removals
+
+
+#: Lines this short may repeat in an article ('He said no.'); longer repeats are page residue.
+_REPEAT_WORDS = 5
+#: A pull quote is a sentence or two of the body, set apart.
+_PULL_QUOTE_WORDS = 60
+_QUOTE_MARKS = "\"“”„«»‘’'"
+
+
+def _quoted(text: str) -> bool:
+    """A line set in quote marks as a whole ('“... ”'), or left without final punctuation."""
+    return text[:1] in _QUOTE_MARKS or not ends_sentence(text)
+
+
+def _repeat_keepers(span: Sequence[Line]) -> dict[int, str]:
+    """The lines of an article span to keep (index -> "") and, under key ``-1 - index``, why
+    the others go: a line repeated word for word keeps one copy (the one that reads like body
+    text: not set in quote marks), and a pull quote, one or two sentences of a longer
+    paragraph repeated on a line of its own, goes."""
+    keys = [line_key(ln.text) for ln in span]
+    groups: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        groups.setdefault(k, []).append(i)
+    out: dict[int, str] = {}
+    for i, k in enumerate(keys):
+        n = len(k.split())
+        if n < _REPEAT_WORDS:
+            out[i] = ""
+            continue
+        same = groups[k]
+        if len(same) > 1:
+            plain = [j for j in same if not _quoted(span[j].text)]
+            if i != (plain or same)[0]:
+                out[-1 - i] = "duplicate line"
+                continue
+        if n <= _PULL_QUOTE_WORDS and any(k in o and o != k for o in keys):
+            out[-1 - i] = "pull quote"
+            continue
+        out[i] = ""
+    return out
 
 
 def _article(title: str | None, body: list[str], meta: Meta) -> CleanedArticle:
