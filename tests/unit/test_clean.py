@@ -838,3 +838,138 @@ def test_clean_article_keeps_repeated_sentences() -> None:
     sent = "Board chair Lena Ortiz said the first of the new stops would open next spring."
     text = _LONG_BODY + "\n\n" + sent
     assert _clean(text).text == text
+
+
+# --- page headlines -------------------------------------------------------------------------
+
+_HEADLINE = "Harbour board backs three new ferry stops"
+_MENU = "World\nSport\nVideo\nCulture\nTravel\n\n"
+_SHARE = "Share\nTweet\nEmail\n\n"
+
+
+def test_menu_entry_video_does_not_swallow_headline() -> None:
+    """'Video' between other menu entries is a menu entry, not a story-list heading: the
+    headline under the menu and the lede are kept."""
+    text = _MENU + _HEADLINE + "\nBy Nora Vance\nMarch 3, 2024\n\n" + _SHARE + _LONG_BODY
+    art = _clean(text)
+    assert art.title == _HEADLINE
+    assert art.text == _LONG_BODY
+    assert not any(r.line == "Video" and r.reason == "list heading" for r in art.removed)
+    assert not any(r.reason == "story list" for r in art.removed)
+
+
+def test_video_heading_over_story_list_still_opens_list() -> None:
+    """Must not fire on a real list: 'Video' above a list of headlines still heads a list."""
+    listing = (
+        "Video\nCyclists race through the old town at dawn\n"
+        "Bakers share secrets of the perfect rye loaf\nNight trains return to the coast line\n"
+    )
+    text = _PAGE_TOP + _LONG_BODY + "\n\n" + listing
+    art = _clean(text)
+    assert art.text == _LONG_BODY
+    assert any(r.reason == "story list" for r in art.removed)
+
+
+def test_title_line_with_site_below_menu_is_found() -> None:
+    """A 'Headline | Site' line with its headline right next to it is found below a menu
+    longer than the first lines of the page, and gives the publisher."""
+    text = _MENU + f"{_HEADLINE} | Bay Courier\n{_HEADLINE}\nJune 2, 2023\n\n" + _SHARE + _LONG_BODY
+    art = _clean(text)
+    assert art.title == _HEADLINE
+    assert art.text == _LONG_BODY
+    assert art.publisher == "Bay Courier"
+
+
+def test_headline_over_name_and_role_lines() -> None:
+    """A headline above a writer's name, role ('Staff Writer') and date is the title; the
+    name line is not."""
+    text = (
+        _PAGE_TOP + _HEADLINE + "\nNora Vance\nStaff Writer\nMay 5, 2022\n\n" + _SHARE + _LONG_BODY
+    )
+    art = _clean(text)
+    assert art.title == _HEADLINE
+
+
+def test_agency_byline_is_not_a_page_title() -> None:
+    """Must not fire: 'Name, The Associated Press' under the headline is never the title."""
+    text = _PAGE_TOP + _HEADLINE + "\nNora Vance, The Associated Press\n\n" + _SHARE + _LONG_BODY
+    art = _clean(text)
+    assert art.title == _HEADLINE
+
+
+def test_glued_breadcrumb_points_at_headline() -> None:
+    """A glued breadcrumb that ends with the headline's first words ('HomeWorldHarbour boa...')
+    marks the line it cuts off as the headline, over a later sidebar line."""
+    sidebar = "Ferry fares will rise again next year"
+    page = f"\n{_HEADLINE}\n{sidebar}\n\n{_LONG_BODY}\n\n{_SHARE}"
+    assert _clean("HomeWorldHarbour board backs thr..." + page).title == _HEADLINE
+    assert _clean("HomeWorldSport" + page).title == sidebar  # no cut-off headline to point
+
+
+def test_page_title_line_and_its_h1_variant() -> None:
+    """In a page dump that opens with its <title>, a later line repeating most of its words
+    (the h1) is the headline; without one, the <title> less the site name is."""
+    h1 = "Harbour board backs three new ferry stops on the east side"
+    text = (
+        f"{_HEADLINE} - Bay Courier\nHome\nMenu\nSearch\nSign in\n\n"
+        f"{h1}\nPhoto: Nora Vance\n\n" + _LONG_BODY + "\n\n" + _SHARE
+    )
+    assert _clean(text).title == h1
+    text = (
+        f"{_HEADLINE} - Bay Courier\nHome\nMenu\nSearch\nSign in\n"
+        "Ferry fares will rise again next year\n\n" + _LONG_BODY + "\n\n" + _SHARE
+    )
+    assert _clean(text).title == _HEADLINE
+
+
+def test_page_without_headline_gets_no_title() -> None:
+    """Must not fire: a page whose top is only menus and widgets has no title, and a story
+    list above the article does not lend it one."""
+    text = _PAGE_TOP + _SHARE + _LONG_BODY
+    assert _clean(text).title is None
+    listing = (
+        "Most Read\nCyclists race through the old town at dawn\n"
+        "Bakers share secrets of the perfect rye loaf\n\n"
+    )
+    assert _clean(_PAGE_TOP + listing + _LONG_BODY).title is None
+
+
+def test_menu_line_rule() -> None:
+    """Menu entries on one line are told apart from Title Case headlines."""
+    from newswire_enrich.clean._rules import is_menu_line
+
+    assert is_menu_line("World Business Sport Culture Travel")
+    assert is_menu_line("News | Opinion | Video")
+    assert not is_menu_line("Harbour Board Backs Three New Ferry Stops on the East Side")
+    assert not is_menu_line("Mayor's Ferry Plan Wins Praise")
+    assert not is_menu_line("harbour board backs ferry stops")
+
+
+def test_follow_us_widget_rule() -> None:
+    """'Follow us on Google News' is a widget; a sentence starting the same way is not."""
+    from newswire_enrich.clean._rules import junk_reason
+
+    assert junk_reason("Follow us on Google News") == "page widget"
+    assert junk_reason("Follow us on the long walk along the river to the old mill.") is None
+
+
+def test_markdown_heading_opening_clean_article_is_title() -> None:
+    """A markdown '# Heading' opening a clean article is its title even with a dek under it;
+    without the heading mark the two short lines stay body text (must not fire)."""
+    dek = "Boats will stop at three new piers from next spring"
+    art = _clean(f"# {_HEADLINE}\n\n{dek}\n\n{BODY}", MediaType.MARKDOWN)
+    assert art.title == _HEADLINE
+    assert art.text == f"{dek}\n\n{BODY}"
+    art = _clean(f"{_HEADLINE}\n\n{dek}\n\n{BODY}", MediaType.MARKDOWN)
+    assert art.title is None
+
+
+def test_menu_entry_not_joined_to_next_paragraph() -> None:
+    """A menu entry is never joined to a lower-case line as a paragraph broken mid-sentence;
+    a real broken sentence still is."""
+    text = _PAGE_TOP + "World\n\nbut the plan still needs the approval of the regional council.\n\n"
+    art = _clean(text + _LONG_BODY)
+    assert "World but" not in art.text
+    broken = "The board said the stops would\n\nopen next spring after a final inspection."
+    art = _clean(broken)
+    assert art.text == "The board said the stops would open next spring after a final inspection."

@@ -70,7 +70,7 @@ _WIDGET = re.compile(
     r"^((free )?subscri(b|pt)\w*( now| today| for free| here)?|sign up( now| for free| here)?|"
     r"(log|sign) ?(in|out)|register|share( this)?( article| story| on \w+)?|tweet|e-?mail|print|"
     r"facebook|twitter|whatsapp|linkedin|reddit|pinterest|telegram|copy( the)? link|"
-    r"follow us( on \w+)?|click here.*|skip to (main )?content|back to top|"
+    r"follow us( on \w+( \w+)?)?|click here.*|skip to (main )?content|back to top|"
     r"(enable|turn on) javascript.*|(accept|manage) cookies.*|close|menu|search|"
     r"home|next|previous|prev|load more|show more|see more|view more|\d+ shares?|"
     r"listen( to (this )?(article|story))?( \d+ min)?|audio|download the app.*|"
@@ -174,6 +174,18 @@ def is_title_case(line: str) -> bool:
     if not 3 <= len(ws) <= 25:
         return False
     return all(w[0].isupper() or w.casefold() in _SMALL_WORDS for w in ws)
+
+
+def is_menu_line(line: str) -> bool:
+    """Menu entries run together on one line ('World Business Sport Culture'): every word
+    capitalised, no function words, none of the punctuation of a headline or sentence."""
+    ws = words(line)
+    return (
+        bool(ws)
+        and all(w[0].isupper() or w.isdigit() for w in ws)
+        and not any(w.casefold() in _SMALL_WORDS for w in ws)
+        and not re.search(r"[,:;'’?!\"“”()]", line)
+    )
 
 
 def is_block_start(line: str) -> bool:

@@ -16,12 +16,15 @@ from ._rules import (
     ends_sentence,
     is_agency_byline,
     is_block_start,
+    is_breadcrumb,
     is_date_line,
     is_date_stamp,
     is_footer_start,
+    is_menu_line,
     is_photo_caption,
     is_teaser,
     is_title_case,
+    is_widget_line,
     junk_reason,
     parse_byline,
     parse_date,
@@ -30,6 +33,14 @@ from ._rules import (
 )
 from ._types import CleanedArticle, Removal
 
+#: A page's headline needs at least this score (see ``_headline_score``).
+_HEADLINE_MIN = 0.0
+#: ... and this much to be taken over the page's <title> line (the page dump's first line).
+_HEADLINE_OVER_TITLE = 2.0
+#: ... and at least this many words (shorter lines are menu entries, names, labels).
+_HEADLINE_MIN_WORDS = 4
+#: A writer's name (or role: 'Staff Writer') on a line of its own has at most this many words.
+_NAME_WORDS = 3
 #: A line this long is article text even without final punctuation.
 _LONG_LINE = 16
 #: Lines up to this many words without final punctuation look like menu items.
@@ -63,6 +74,8 @@ class Line:
     after_footer: bool = False
     #: an end-of-article marker (comment heading, share row, tag list) was cut away above it
     after_end: bool = False
+    #: the line's index among the non-empty lines of a page
+    pos: int = -1
 
 
 @dataclass
@@ -132,6 +145,43 @@ def _is_dek(texts: Sequence[str], i: int) -> bool:
     return _is_list_item(nxt) or is_block_start(nxt)
 
 
+#: A menu entry has at most this many words, each capitalised ('Politics & Society').
+_MENU_ENTRY_WORDS = 3
+#: A menu bar has fewer entries than this; a longer run is a site's navigation tree.
+_MENU_BAR = 16
+
+
+def _is_menu_entry(text: str) -> bool:
+    ws = words(text)
+    return (
+        1 <= len(ws) <= _MENU_ENTRY_WORDS
+        and not ends_sentence(text)
+        and all(w[0].isupper() for w in ws)
+    )
+
+
+def _in_menu(texts: Sequence[str], i: int) -> bool:
+    """Whether ``texts[i]``, a short label such as 'Video' or 'Latest', is an entry of a menu
+    (a menu entry or the top of the page above it, a menu entry or breadcrumb below it)
+    rather than the heading of a story list."""
+    if len(words(texts[i])) > 2 or i + 1 >= len(texts) or not _is_menu_entry(texts[i]):
+        return False
+    above = i == 0 or (_is_menu_entry(texts[i - 1]) and not is_block_start(texts[i - 1]))
+    below = texts[i + 1]
+    if not above or is_block_start(below):
+        return False
+    if not (_is_menu_entry(below) or is_breadcrumb(below)):
+        return False
+    # a menu bar, not the long navigation tree of a site (whose labels do head lists)
+    lo = i
+    while lo > 0 and _is_menu_entry(texts[lo - 1]):
+        lo -= 1
+    hi = i
+    while hi + 1 < len(texts) and _is_menu_entry(texts[hi + 1]):
+        hi += 1
+    return hi - lo < _MENU_BAR
+
+
 def mark_junk(lines: list[Line], meta: Meta, top: Sequence[Line] = ()) -> None:
     """Mark single junk lines, and lists of headlines under a list heading. A list ends
     where the page's <title> (one of the `top` lines) recurs: the article's headline."""
@@ -143,7 +193,9 @@ def mark_junk(lines: list[Line], meta: Meta, top: Sequence[Line] = ()) -> None:
             in_list = False
             continue
         reason = _line_reason(ln.text)
-        if reason == "list heading" or is_block_start(ln.text):
+        if (reason == "list heading" or is_block_start(ln.text)) and _in_menu(texts, i):
+            reason = None  # a menu entry ('Video', 'Latest') between other menu entries
+        elif reason == "list heading" or is_block_start(ln.text):
             in_list, after_item, ln.removed = True, False, "list heading"
             continue
         if in_list:
@@ -192,6 +244,7 @@ def _rejoin(kept: list[Line]) -> list[Line]:
             and not ln.heading
             and not ends_sentence(prev.text)
             and not prev.text.endswith(("-", "—", "–"))
+            and not _is_menu_entry(prev.text)
             and ln.text[:1].islower()
         ):
             out[-1] = dataclasses.replace(prev, text=prev.text + " " + ln.text)
@@ -251,27 +304,153 @@ def _headline_like(text: str) -> bool:
     return 2 <= n <= 30 and not text.endswith((".", ",", ";", ":")) and not is_teaser(text)
 
 
+#: Removal reasons of the metadata printed between a page's headline and its lede.
+_META_REASONS = frozenset(
+    {
+        "byline",
+        "date line",
+        "reading time",
+        "page widget",
+        "comment form",
+        "photo caption",
+        "credit line",
+        "advertisement",
+        "breadcrumb",
+        "newsletter blurb",
+    }
+)
+#: Removal reasons a headline may have been given by the line rules: a story list swallows it
+#: when a menu entry ('Video', 'Latest') above it looks like a list heading.
+_HEADLINE_REASONS = frozenset({None, "story list"})
+#: A glued breadcrumb ends with the headline's first words cut off: 'HomeWorldStorm hits...'.
+_CRUMB_TAIL = re.compile(r"^\S*[a-z]([A-Z][^.…]{5,}?)\s*(?:\.\.\.|…)$")
+
+
+def _is_meta_line(ln: Line) -> bool:
+    """A header line between headline and lede: byline, role ('Staff Writer'), date, credit,
+    share row, caption; or a name of up to three words left without final punctuation."""
+    if ln.removed in _META_REASONS:
+        return True
+    text = ln.text
+    return bool(
+        is_agency_byline(text)
+        or is_date_line(text)
+        or parse_byline(text)
+        or (_n_words(text) <= _NAME_WORDS and not ends_sentence(text))
+    )
+
+
+def _crumb_prefixes(head: Sequence[Line]) -> list[str]:
+    """The cut-off headline starts at the end of glued breadcrumbs ('HomeWorldStorm hi...')."""
+    out = []
+    for ln in head:
+        m = _CRUMB_TAIL.search(ln.text) if ln.removed == "breadcrumb" else None
+        if m:
+            out.append(line_key(m.group(1)))
+    return out
+
+
+def _headline_score(
+    head: Sequence[Line], i: int, counts: dict[str, int], crumbs: Sequence[str]
+) -> float | None:
+    """How well ``head[i]`` fits as the page's headline, None when it cannot be one. Evidence:
+    markdown heading, printed twice, a byline or date right under it, the start of a glued
+    breadcrumb; lines of text (not metadata) between it and the lede count against it."""
+    ln = head[i]
+    text = ln.text
+    if ln.removed not in _HEADLINE_REASONS or not _headline_like(text):
+        return None
+    if len(words(text)) < _HEADLINE_MIN_WORDS:
+        return None
+    if parse_byline(text) or is_agency_byline(text) or is_date_line(text):
+        return None
+    key = line_key(text)
+    score = 0.0
+    if ln.heading:
+        score += 2.0
+    if counts.get(key, 0) >= 2:
+        score += 2.0
+    nxt = next((o for o in head[i + 1 :] if line_key(o.text) != key), None)
+    if nxt is not None and _is_meta_line(nxt):
+        score += 1.5
+    if any(c and key.startswith(c) for c in crumbs):
+        score += 2.0
+    gap = sum(1 for o in head[i + 1 :] if not _is_meta_line(o) and line_key(o.text) != key)
+    score -= gap
+    if ln.removed:
+        score -= 1.0  # swallowed by a story list: needs evidence of its own
+    return score
+
+
+#: A headline variant shares at least this share of the words of the page's <title>.
+_TITLE_OVERLAP = 0.6
+
+
+def _shares_words(title_key: str, key: str) -> bool:
+    """Whether a line (key) repeats most words of the page's <title> (key): its h1 variant."""
+    tw = set(title_key.split())
+    return bool(tw) and len(tw & set(key.split())) >= _TITLE_OVERLAP * len(tw)
+
+
+#: Removal reasons a page's <title> line may get: "Headline | Site" reads like a photo credit.
+_TITLE_LINE_REASONS = frozenset({None, "photo caption", "story list"})
+
+
+def _page_title(first: Line) -> str:
+    """The headline part of a page's first line when that line looks like its <title>
+    ('Headline | Site', or a headline), else ''."""
+    text = first.text
+    shaped = _headline_like(text) and not ends_sentence(text.rstrip("?"))
+    if first.removed not in _TITLE_LINE_REASONS or not shaped or is_menu_line(text):
+        return ""
+    parts = [p for p in _TITLE_PARTS.split(text) if len(words(p)) >= _HEADLINE_MIN_WORDS]
+    title = parts[0] if parts else text
+    if len(words(title)) < _HEADLINE_MIN_WORDS or is_breadcrumb(text) or is_widget_line(text):
+        return ""
+    return title
+
+
 def _find_title(
     head: list[Line], all_lines: list[Line], meta: Meta
 ) -> tuple[str | None, Line | None]:
+    """The headline among the page lines above the article span (`head`, removed ones too)."""
     counts: dict[str, int] = {}
     for ln in all_lines:
         counts[line_key(ln.text)] = counts.get(line_key(ln.text), 0) + 1
-    cands = [ln for ln in head if _headline_like(ln.text)]
-    for ln in cands:
+    for ln in head:
         m = _SITE_SUFFIX.match(ln.text)
-        if m and any(
-            line_key(o.text) == line_key(m.group("title")) for o in all_lines if o is not ln
+        if (
+            m
+            and _headline_like(ln.text)
+            and any(
+                line_key(o.text) == line_key(m.group("title")) for o in all_lines if o is not ln
+            )
         ):
             meta.publisher = meta.publisher or m.group("site").strip()
             title = m.group("title").strip()
             same = [o for o in head if line_key(o.text) == line_key(title)]
             return title, same[-1] if same else ln
-    repeated = [ln for ln in cands if counts[line_key(ln.text)] >= 2 and len(words(ln.text)) >= 3]
-    if repeated:
-        return repeated[0].text, repeated[0]
-    if cands and len(words(cands[-1].text)) >= 3:
-        return cands[-1].text, cands[-1]
+    crumbs = _crumb_prefixes(head)
+    page_title = _page_title(head[0]) if head else ""
+    title_key = line_key(page_title)
+    best: tuple[float, int] | None = None
+    variant: tuple[float, int] | None = None  # the best line that repeats the <title>
+    for i in range(len(head)):
+        score = _headline_score(head, i, counts, crumbs)
+        if score is None:
+            continue
+        if i > 0 and title_key and _shares_words(title_key, line_key(head[i].text)):
+            variant = (score, i) if variant is None or score >= variant[0] else variant
+        if best is None or score >= best[0]:
+            best = (score, i)
+    if variant is not None:
+        return head[variant[1]].text, head[variant[1]]
+    # with the page's <title> to fall back on, a line needs evidence of its own to beat it
+    need = _HEADLINE_OVER_TITLE if page_title else _HEADLINE_MIN
+    if best is not None and best[0] >= need:
+        return head[best[1]].text, head[best[1]]
+    if page_title:
+        return page_title, head[0]
     return None, None
 
 
@@ -305,8 +484,9 @@ def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, str
     """Metadata lines before the lede of a clean article: title, byline, date, captions.
 
     Returns the title and the header lines to drop (index -> reason). A headline is only
-    taken when the layout shows it: repeated, next to a byline or date line, or the one short
-    line above the lede. Other short lines there (subheadings, summary bullets) stay.
+    taken when the layout shows it: repeated, next to a byline or date line, a markdown heading
+    opening the text, or the one short line above the lede. Other short lines there
+    (subheadings, summary bullets) stay.
     """
     end = _header_end(kept)
     dropped: dict[int, str] = {}
@@ -323,8 +503,11 @@ def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, str
             break
     if title_at is None:
         near_meta = [i for i in cands if i - 1 in dropped or i + 1 in dropped]
+        headings = [i for i in cands if kept[i].heading]
         if dropped and near_meta:
             title_at = near_meta[0]
+        elif headings and headings[0] == rest[0]:
+            title_at = headings[0]  # a markdown '# Headline' opening the text
         elif len(rest) == 1 and cands == rest:
             title_at = rest[0]
     if title_at is None:
@@ -457,7 +640,10 @@ def _without_author_note(kept: list[Line], start: int, end: int) -> int:
 def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
     """Whole-page text: line rules, then the main text span without the page around it."""
     meta = Meta()
-    top = [ln for ln in lines if ln.text][:_TITLE_LINES]
+    nonempty = [ln for ln in lines if ln.text]
+    for i, ln in enumerate(nonempty):
+        ln.pos = i
+    top = nonempty[:_TITLE_LINES]
     mark_junk(lines, meta, top)
     mark_captions(lines)
     removals = [Removal(ln.text, ln.removed) for ln in lines if ln.removed]
@@ -469,7 +655,8 @@ def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
     if headline is not None:
         title, title_line = kept[headline].text, kept[headline]
     else:
-        title, title_line = _find_title(kept[:start], kept, meta)
+        first = kept[start].pos if start < len(kept) else len(nonempty)
+        title, title_line = _find_title(nonempty[:first], nonempty, meta)
     for ln in kept[:start] + kept[end:]:
         if ln is not title_line:
             removals.append(Removal(ln.text, "outside main text"))
