@@ -22,6 +22,7 @@ import importlib.util
 import json
 import random
 import re
+import textwrap
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -458,16 +459,8 @@ def _emphasise(r: random.Random, para: str, held: bool) -> str:
     return " ".join([*ws[:i], wrap, *ws[i + k :]])
 
 
-def _hard_wrap(r: random.Random, para: str, width: int) -> str:
-    lines, cur = [], ""
-    for w in para.split(" "):
-        if cur and len(cur) + 1 + len(w) > width:
-            lines.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}" if cur else w
-    lines.append(cur)
-    return "\n".join(lines)
+def _hard_wrap(para: str, width: int) -> str:
+    return textwrap.fill(para, width, break_long_words=False, break_on_hyphens=False)
 
 
 def _split_para(r: random.Random, para: str) -> str:
@@ -530,7 +523,7 @@ def build_page(
         if split and r.random() < 0.15:
             txt = _split_para(r, txt)
         if wrap:
-            txt = _hard_wrap(r, txt, width)
+            txt = _hard_wrap(txt, width)
         out.append(txt)
     # page foot
     for kind in ("tags", "share", "story_list", "newsletter", "comments", "story_list", "footer"):

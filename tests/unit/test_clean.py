@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -696,18 +697,10 @@ _LONG_BODY = (
 
 
 def _wrap(text: str, width: int) -> str:
-    out: list[str] = []
-    for para in text.split("\n\n"):
-        lines, cur = [], ""
-        for w in para.split(" "):
-            if cur and len(cur) + 1 + len(w) > width:
-                lines.append(cur)
-                cur = w
-            else:
-                cur = f"{cur} {w}" if cur else w
-        lines.append(cur)
-        out.append("\n".join(lines))
-    return "\n\n".join(out)
+    return "\n\n".join(
+        textwrap.fill(para, width, break_long_words=False, break_on_hyphens=False)
+        for para in text.split("\n\n")
+    )
 
 
 def test_unwrap_lines_joins_hard_wrapped_paragraphs() -> None:
