@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import quote
 
 import redis
 
@@ -46,15 +47,19 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server child process; use as a context manager or call start/stop."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, password: str | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.password = password
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        """The server's redis:// URL."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        """The server's redis:// URL (with the password, when it has one)."""
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 15.0) -> RedisServer:
         """Start the server and wait until it answers PING."""
@@ -80,6 +85,7 @@ class RedisServer:
                 "redis.log",
                 "--daemonize",
                 "no",
+                *(["--requirepass", self.password] if self.password else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

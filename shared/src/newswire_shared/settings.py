@@ -4,6 +4,8 @@ Each service has one ``Settings`` class that subclasses :class:`CommonSettings`;
 variables prefixed ``NEWSWIRE_`` (``NEWSWIRE_LOG_LEVEL=DEBUG``), and the Redis address also from
 the conventional ``REDIS_URL``. Secrets (a Redis URL with a password) can be files in the
 directory named by ``NEWSWIRE_SECRETS_DIR`` (default ``/run/secrets``), one file per setting.
+With ``rediss://`` the server's certificate is verified (``NEWSWIRE_REDIS_CA_FILE`` names the
+CA, ``NEWSWIRE_REDIS_CERT_FILE``/``NEWSWIRE_REDIS_KEY_FILE`` a client certificate).
 Tests build settings with keyword arguments.
 """
 
@@ -38,6 +40,19 @@ class CommonSettings(BaseSettings):
         default=RedisDsn(DEFAULT_REDIS_URL),
         validation_alias=AliasChoices("redis_url", "NEWSWIRE_REDIS_URL", "REDIS_URL"),
         description="Redis used as the Celery broker and for results, markers and counters.",
+    )
+    redis_tls_verify: bool = Field(
+        default=True,
+        description="With rediss://, verify the server's certificate and host name.",
+    )
+    redis_ca_file: Path | None = Field(
+        default=None, description="With rediss://, CA certificates (PEM) to verify the server."
+    )
+    redis_cert_file: Path | None = Field(
+        default=None, description="With rediss://, our client certificate (PEM), if Redis asks."
+    )
+    redis_key_file: Path | None = Field(
+        default=None, description="With rediss://, the private key of the client certificate."
     )
     key_prefix: str = Field(default="newswire", description="Prefix of every Redis key we own.")
     queue: str = Field(default="newswire.enrich", description="Celery queue of enrichment jobs.")
