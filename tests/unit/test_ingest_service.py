@@ -14,7 +14,8 @@ from newswire.redis_server import RedisServer
 from newswire_ingest.service import IngestService
 from newswire_ingest.settings import IngestSettings
 from newswire_shared.jobs import read_job
-from newswire_shared.keys import RedisKeys
+from newswire_shared.keys import ENRICH_TASK, RedisKeys
+from newswire_shared.queueing import make_celery
 from newswire_shared.schemas import ArticleJob, FailureRecord
 
 KEYS = RedisKeys("newswire")
@@ -121,7 +122,11 @@ def test_duplicate_content_waits_and_settles_with_first(
     _advance(service, 0.1)
     assert sorted(p.name for p in service.inbox.done.iterdir()) == ["a.txt", "b.txt"]
     _drop(service, "c.txt", "Same words.")
-    assert len(sent) == 1
+    # published before: a worker is asked to put the result in the results folder in use
+    assert [j.source.filename for j in sent] == ["a.txt", "c.txt"]
+    assert (service.inbox.processing / "c.txt").exists()
+    redis_client.hset(KEYS.job(sent[0].job_id), "refreshed_at", "now")
+    _advance(service, 0.1)
     assert (service.inbox.done / "c.txt").exists()
     assert redis_client.hget(KEYS.stats, "duplicates") == b"2"
 
@@ -192,7 +197,7 @@ def test_failed_file_dropped_again_is_retried(
     _drop(service, "a.json", '{"x": 1}')
     job = sent[0]
     _record_failure(redis_client, job)
-    _advance(service, 60)  # rescan: reconcile settles it from the stored failure
+    _advance(service, 300)  # reconcile settles it from the stored failure
     assert (service.inbox.failed / "a.json").exists()
     (service.inbox.failed / "a.json").replace(service.inbox.root / "a.json")
     _advance(service, 301)
@@ -217,32 +222,55 @@ def test_restart_settles_file_whose_failure_was_recorded(
     assert (service.inbox.failed / "b.json.error.json").exists()
 
 
+def _later(service: IngestService, seconds: float) -> None:
+    """Move the service's wall clock `seconds` ahead and run a reconciling tick."""
+    service.wall_clock = lambda: time.time() + seconds
+    _advance(service, service.settings.rescan_seconds)
+
+
 def test_job_started_long_ago_without_result_is_sent_again(
     service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
 ) -> None:
-    """A job whose attempt started past lost_after_seconds is re-sent once; a recent one not."""
+    """A job idle past lost_after_seconds with no live message is re-sent once; a recent one
+    not."""
     _drop(service, "a.txt", "Words here.")
     job_id = sent[0].job_id
-    redis_client.hset(KEYS.job(job_id), "started_at", time.time() - 10)
-    _advance(service, 0.1)
+    _later(service, 10)
     assert len(sent) == 1
-    redis_client.hset(KEYS.job(job_id), "started_at", time.time() - 5000)
-    _advance(service, 0.1)
+    _later(service, 5000)
     assert [j.job_id for j in sent] == [job_id, job_id]
     _advance(service, 0.1)
     assert len(sent) == 2
 
 
-def test_job_never_started_with_empty_queue_is_sent_again(
+def test_lost_jobs_are_looked_for_soon_after_lost_after_seconds(
+    tmp_path: Path, redis_client: redis.Redis, redis_server: RedisServer
+) -> None:
+    """With lost_after_seconds=30 and the default 300 s rescan, a lost job is re-sent within
+    a quarter of lost_after_seconds, not at the next rescan."""
+    sent: list[ArticleJob] = []
+    settings = IngestSettings(
+        inbox=tmp_path / "inbox", stable_seconds=1.0, heartbeat_file=tmp_path / "beat",
+        redis_url=redis_server.url, lost_after_seconds=30,
+    )  # fmt: skip
+    svc = IngestService(settings=settings, redis=redis_client, enqueue=sent.append, clock=Clock())
+    svc.startup()
+    _drop(svc, "a.txt", "Lost words.")
+    svc.wall_clock = lambda: time.time() + 31
+    _advance(svc, 8)
+    assert len(sent) == 2
+
+
+def test_job_with_a_live_message_is_not_sent_again(
     service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
 ) -> None:
-    """A queued job that never started while nothing waits in the queue was lost: re-sent."""
+    """An idle job whose message still waits in the broker's queue is not re-sent."""
     _drop(service, "a.txt", "Other words.")
-    job_id = sent[0].job_id
-    redis_client.rpush(service.settings.queue, "someone else's job")
-    redis_client.hset(KEYS.job(job_id), "queued_ts", time.time() - 5000)
-    _advance(service, 0.1)
-    assert len(sent) == 1  # jobs are waiting: it may just be queued behind them
+    job = sent[0]
+    producer = make_celery(service.settings, "test-producer")
+    producer.send_task(ENRICH_TASK, args=[job.model_dump(mode="json")], task_id=f"{job.job_id}-1")
+    _later(service, 5000)
+    assert len(sent) == 1  # it waits behind others: not lost
     redis_client.delete(service.settings.queue)
-    _advance(service, 0.1)
+    _later(service, 5000)
     assert len(sent) == 2

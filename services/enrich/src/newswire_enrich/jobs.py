@@ -85,8 +85,7 @@ class JobRunner:
             return self._fail(job_id, filename, exc, started, retries)
         structlog.contextvars.bind_contextvars(job_id=job.job_id, filename=job.source.filename)
         if self.publisher.already_published(job.job_id):
-            log.info("job_finished", outcome="duplicate", seconds=_since(started))
-            return Outcome("duplicate", job.job_id)
+            return self._refresh(job, started, retries)
         deaths = self._count_delivery(job.job_id, retries)
         if deaths >= self.max_deliveries:
             reason = f"a worker died {deaths} times while processing this file"
@@ -121,6 +120,23 @@ class JobRunner:
             quotes=len(result.quotes),
         )
         return Outcome("published" if fresh else "duplicate", job.job_id)
+
+    def _refresh(self, job: ArticleJob, started: float, retries: int) -> Outcome:
+        """A job published before (a redelivery, or the same content dropped again): make sure
+        the results folder in use holds its result, enriching again only if it does not."""
+        try:
+            if not self.publisher.has_result_file(job.job_id):
+                self.publisher.write_result_file(self.pipeline.enrich(job))
+                log.info("result_rewritten", results_dir=str(self.publisher.results_dir))
+            self.publisher.mark_refreshed(job.job_id)
+        except BadInputError as exc:
+            return self._fail(job.job_id, job.source.filename, exc, started, retries)
+        except (TransientError, redis.ConnectionError) as exc:
+            if retries >= self.max_retries:
+                return self._fail(job.job_id, job.source.filename, exc, started, retries)
+            raise Retry(exc, backoff(retries)) from exc
+        log.info("job_finished", outcome="duplicate", seconds=_since(started))
+        return Outcome("duplicate", job.job_id)
 
     def _count_delivery(self, job_id: str, retries: int) -> int:
         key = self.keys.deliveries(job_id)

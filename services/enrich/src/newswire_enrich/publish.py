@@ -50,13 +50,32 @@ class Publisher:
 
     def publish(self, result: EnrichedArticle) -> bool:
         """Write and announce `result`; return False if it had been published already."""
+        self.write_result_file(result)
         body = result.model_dump_json()
+        return self._announce(result.job_id, self.keys.published(result.job_id), body, "done")
+
+    def result_file(self, job_id: str) -> Path:
+        """Where the result of `job_id` is written."""
+        return self.results_dir / f"{job_id}.json"
+
+    def has_result_file(self, job_id: str) -> bool:
+        """Return True if the results folder holds the result of `job_id`."""
+        return self.result_file(job_id).is_file()
+
+    def write_result_file(self, result: EnrichedArticle) -> None:
+        """Write `result` to the results folder atomically (no announcement)."""
         try:
             self.results_dir.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(self.results_dir / f"{result.job_id}.json", pretty_json(result))
+            write_text_atomic(self.result_file(result.job_id), pretty_json(result))
         except OSError as exc:
             raise TransientError(f"cannot write the result file: {exc}") from exc
-        return self._announce(result.job_id, self.keys.published(result.job_id), body, "done")
+
+    def mark_refreshed(self, job_id: str) -> None:
+        """Tell ingest that the result of an earlier-published job is in the results folder."""
+        try:
+            self.redis.hset(self.keys.job(job_id), "refreshed_at", datetime.now(UTC).isoformat())
+        except redis.ConnectionError as exc:
+            raise TransientError(f"cannot reach Redis: {exc}") from exc
 
     def publish_failure(self, job_id: str, record: FailureRecord) -> bool:
         """Record a final failure; return False if the job had finished already."""

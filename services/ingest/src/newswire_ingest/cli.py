@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from types import FrameType
-
-import redis
 
 from newswire_ingest.service import IngestService
 from newswire_ingest.settings import IngestSettings
@@ -14,13 +13,14 @@ from newswire_ingest.watch import InboxWatcher
 from newswire_shared.keys import ENRICH_TASK
 from newswire_shared.logs import configure_logging
 from newswire_shared.queueing import make_celery
+from newswire_shared.redis_conn import RedisAuthError, redis_client
 from newswire_shared.schemas import ArticleJob
 
 
 def build_service(settings: IngestSettings) -> IngestService:
     """Wire the service to Redis and a Celery producer that sends jobs by task name."""
     app = make_celery(settings, "newswire-ingest")
-    client = redis.Redis.from_url(str(settings.redis_url))
+    client = redis_client(settings)
 
     def enqueue(job: ArticleJob) -> None:
         app.send_task(
@@ -34,7 +34,7 @@ def build_service(settings: IngestSettings) -> IngestService:
 
 
 def main(settings: IngestSettings | None = None) -> None:
-    """Run the ingest service until SIGTERM or SIGINT."""
+    """Run the ingest service until SIGTERM or SIGINT; exit 2 if Redis refuses our credentials."""
     settings = settings or IngestSettings()
     configure_logging(settings.log_level, settings.log_format)
     stop = threading.Event()
@@ -48,4 +48,8 @@ def main(settings: IngestSettings | None = None) -> None:
     watcher = InboxWatcher(
         settings.inbox, polling=settings.polling, poll_interval=settings.poll_interval
     )
-    service.run(stop, watcher)
+    try:
+        service.run(stop, watcher)
+    except RedisAuthError as exc:
+        print(f"newswire ingest: {exc}", file=sys.stderr)
+        sys.exit(2)
