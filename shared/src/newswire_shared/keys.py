@@ -3,7 +3,8 @@
 =========================  ======  ======================================================
 key                        type    what
 =========================  ======  ======================================================
-``{p}:job:{id}``           hash    state (queued/done/failed), filename, times, attempts
+``{p}:job:{id}``           hash    state (queued/done/failed), filename, queued_ts,
+                                  started_at, failure, refreshed_at (result file checked)
 ``{p}:published:{id}``     string  publication marker: set with the XADD, makes it once
 ``{p}:failed:{id}``        string  failure marker: the failure record is announced once
 ``{p}:deliveries:{id}``    string  how often a worker started the job (poison-message cap)
