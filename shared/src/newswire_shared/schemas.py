@@ -70,7 +70,16 @@ class _Model(BaseModel):
 class Source(_Model):
     """Where an article came from: the file that was dropped into the inbox."""
 
-    filename: str = Field(description="Name of the file as dropped into the inbox.")
+    filename: str = Field(
+        description="Name of the file as dropped into the inbox; bytes of the name that are "
+        "not UTF-8 appear as backslash escapes (\\xff)."
+    )
+    path: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Path inside the inbox ('agency/2024/x.txt', '/'-separated) when the file "
+        "was in a sub-folder (NEWSWIRE_RECURSIVE); absent for the inbox's top level.",
+    )
     size: int = Field(ge=0, description="Size of the file in bytes.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes.")
     received_at: datetime = Field(description="When ingest saw the file finished (UTC).")
@@ -180,7 +189,7 @@ class FailureRecord(_Model):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     job_id: str | None = Field(default=None, description="None when the file could not be read.")
-    filename: str
+    filename: str = Field(description="Name of the file, as in `Source.filename`.")
     stage: Literal["ingest", "enrich"]
     error: str = Field(description="Short machine-readable error class, e.g. 'DecodeError'.")
     reason: str = Field(description="What went wrong, for a person.")
