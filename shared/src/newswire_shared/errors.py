@@ -3,7 +3,8 @@
 ::
 
     RejectedFileError        the file goes to failed/ at once, with this reason
-    ├── UnreadableFileError  the file could not be read (permissions, vanished)
+    ├── NotRegularFileError  a link, FIFO, socket, device or directory: never opened for reading
+    ├── UnreadableFileError  the file could not be read (permissions, vanished, kept changing)
     ├── EmptyFileError       zero bytes, or only white space
     ├── FileTooLargeError    over the size limit
     └── UndecodableFileError bytes that decode as no text encoding we accept
@@ -14,6 +15,10 @@ from __future__ import annotations
 
 class RejectedFileError(Exception):
     """A file that cannot become a job; ``str(error)`` is the reason for a person."""
+
+
+class NotRegularFileError(RejectedFileError):
+    """Not a regular file (a symbolic link, FIFO, socket, device or directory): never read."""
 
 
 class UnreadableFileError(RejectedFileError):
