@@ -64,3 +64,48 @@ def test_any_bytes_decode_or_raise_undecodable(data: bytes) -> None:
         return
     assert isinstance(text, str)
     assert encoding
+
+
+UTF16_ARTICLES = {
+    "english": "Mayor Ana Ruiz said on Monday that the bridge would reopen in May.\n",
+    "cyrillic": "Мэр Анна Руис заявила в понедельник, что мост откроют в мае.\n",
+    "greek": "Ο δήμαρχος είπε τη Δευτέρα ότι η γέφυρα θα ανοίξει ξανά τον Μάιο.\n",
+    "arabic": "قال رئيس البلدية يوم الاثنين إن الجسر سيعاد فتحه في مايو.\n",
+    "chinese": "北京市政府周一宣布，新的地铁线路将于明年开通。",
+    "japanese": "東京都は月曜日、新しい地下鉄路線が来年開通すると発表した。",
+    "korean": "서울시는 월요일 새 지하철 노선이 내년에 개통된다고 밝혔다.",
+}
+
+
+@pytest.mark.parametrize("script", sorted(UTF16_ARTICLES))
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read_in_any_script(script: str, encoding: str) -> None:
+    """UTF-16 without a byte-order mark is read as the text it is, whether its ASCII range is
+    NUL-rich (English), NUL-poor (Cyrillic, Greek, Arabic: valid UTF-8 full of control
+    characters) or NUL-free (CJK)."""
+    text = UTF16_ARTICLES[script]
+    assert decode_bytes(text.encode(encoding)) == (text, encoding)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("“Café society,” she said — it’s naïve to think so.", "cp1252"),
+        ("Привет, как дела? Всё хорошо, спасибо большое за помощь.", "cp1251"),
+        ("東京都は月曜日、新しい地下鉄路線が来年開通すると発表した。", "shift_jis"),
+        ("北京市政府周一宣布，新的地铁线路将于明年开通。", "gb18030"),
+        ("서울시는 월요일 새 지하철 노선이 내년에 개통된다고 밝혔다.", "euc-kr"),
+    ],
+)
+def test_even_length_code_page_text_is_not_taken_for_utf16(text: str, encoding: str) -> None:
+    """Text in a code page whose byte count is even still decodes right: read as UTF-16 it
+    would be implausible (stray symbols, private-use characters, mixed scripts)."""
+    data = text.encode(encoding)
+    assert len(data) % 2 == 0
+    assert decode_bytes(data)[0] == text
+
+
+def test_utf8_with_nul_bytes_is_still_binary() -> None:
+    """Bytes that are neither plausible UTF-8 nor plausible UTF-16 stay refused as binary."""
+    with pytest.raises(UndecodableFileError, match="binary"):
+        decode_bytes(b"\x00\x01\x02\x03" * 50)
