@@ -67,7 +67,9 @@ class IngestService:
     counters: Counters = field(default_factory=Counters)
 
     def __post_init__(self) -> None:
-        self.inbox = Inbox(self.settings.inbox)
+        self.inbox = Inbox(
+            self.settings.inbox, recursive=self.settings.recursive, ignore=self.settings.ignore
+        )
         self.keys = RedisKeys(self.settings.key_prefix)
         self._tracker = StabilityTracker(self.settings.stable_seconds)
         self._in_flight: dict[str, list[Path]] = {}
@@ -151,11 +153,23 @@ class IngestService:
     # -- claiming --------------------------------------------------------------------------
 
     def claim(self, path: Path) -> None:
-        """Read a finished file, then queue it or fail it; never raises for a bad file."""
-        if not path.exists():
+        """Read a finished file, then queue it or fail it; never raises for a bad file.
+
+        Only regular files are read (never through a link, never blocking): links, FIFOs,
+        sockets and devices go to failed/ unread. A folder's files are observed in recursive
+        mode; otherwise the folder is left alone with one log line. Junk and ignored names
+        are left alone.
+        """
+        kind = self.inbox.kind(path)
+        if kind == "folder":
+            now = self.clock()
+            for inner in self.inbox.candidates(path):
+                self._tracker.observe(inner, now)
+            return
+        if kind != "file":
             return
         try:
-            job = read_job(path, max_bytes=self.settings.max_file_bytes)
+            job = self.inbox.read(path, self.settings.max_file_bytes)
         except RejectedFileError as exc:
             self._reject(path, exc)
             return
@@ -219,8 +233,9 @@ class IngestService:
             self._send(job)
 
     def _reject(self, path: Path, exc: RejectedFileError) -> None:
+        name = self.inbox.display_name(path)
         record = FailureRecord(
-            filename=path.name,
+            filename=name,
             stage="ingest",
             error=type(exc).__name__.removesuffix("Error") or "Rejected",
             reason=str(exc),
@@ -240,7 +255,7 @@ class IngestService:
             approximate=True,
         )
         pipe.execute()
-        log.warning("rejected", filename=path.name, reason=str(exc))
+        log.warning("rejected", filename=name, path=self.inbox.relative_path(path), reason=str(exc))
 
     # -- settling --------------------------------------------------------------------------
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from newswire_shared.settings import CommonSettings
 
@@ -23,6 +26,16 @@ class IngestSettings(CommonSettings):
         default=False, description="Poll instead of native events (NFS/SMB inboxes)."
     )
     poll_interval: float = Field(default=1.0, gt=0, description="Seconds between polls.")
+    recursive: bool = Field(
+        default=False,
+        description="Take files from sub-folders of the inbox too (their path inside the inbox "
+        "is kept in source.path); otherwise sub-folders are left alone.",
+    )
+    ignore: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Globs of names or paths inside the inbox to leave alone, like junk "
+        "('a*.txt,drafts/**': comma-separated, or a JSON list).",
+    )
     tick_seconds: float = Field(default=0.5, gt=0, description="Main loop period.")
     max_file_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="Larger files are failed at once."
@@ -37,3 +50,14 @@ class IngestSettings(CommonSettings):
     consumer_name: str = Field(
         default="ingest", description="Name in the results consumer group (one watcher/inbox)."
     )
+
+    @field_validator("ignore", mode="before")
+    @classmethod
+    def _split_globs(cls, value: object) -> object:
+        """Accept ``a*.txt,drafts/**`` (the environment's form) as well as a JSON list."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]

@@ -26,9 +26,10 @@ class StabilityTracker:
     _seen: dict[Path, _Seen] = field(default_factory=dict)
 
     def observe(self, path: Path, now: float) -> None:
-        """Record the current state of `path` (a vanished file is forgotten)."""
+        """Record the current state of `path` (a vanished file is forgotten). A link is not
+        followed: it is judged, and later refused, as the link itself."""
         try:
-            stat = path.stat()
+            stat = path.lstat()
         except FileNotFoundError:
             self._seen.pop(path, None)
             return

@@ -4,11 +4,17 @@ The handler only records paths; every decision happens in the main loop, which a
 the whole inbox periodically, so a dropped event (kernel queue overflow) delays a file but
 never loses it. The handler catches everything: an exception there would kill watchdog's
 thread while the process looks alive.
+
+Paths are reported below the inbox root as given (not resolved), the way the inbox lists
+them; names of any bytes are kept (undecodable bytes as surrogate escapes). Events in the
+inbox's own processing/, done/ and failed/ are dropped; so are events in sub-folders unless
+the watcher is recursive.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import threading
 from pathlib import Path
 
@@ -21,28 +27,39 @@ from newswire_shared.logs import get_logger
 
 log = get_logger(__name__)
 
+_OWN_FOLDERS = frozenset({"processing", "done", "failed"})
+
 
 class WatchLimitError(RuntimeError):
     """The kernel refused another watch; the message names the setting to raise."""
 
 
 class _Collector(FileSystemEventHandler):
-    def __init__(self, root: Path) -> None:
+    def __init__(self, watched: Path, root: Path, *, recursive: bool) -> None:
+        self._watched = watched
         self._root = root
+        self._recursive = recursive
         self._lock = threading.Lock()
         self._paths: set[Path] = set()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         try:
             for raw in (event.src_path, getattr(event, "dest_path", "")):
-                if not raw:
-                    continue
-                path = Path(raw if isinstance(raw, str) else raw.decode())
-                if path.parent == self._root:
-                    with self._lock:
-                        self._paths.add(path)
+                if raw:
+                    self._collect(Path(os.fsdecode(raw)))
         except Exception:
             log.exception("watch_event_failed")
+
+    def _collect(self, path: Path) -> None:
+        if not path.is_relative_to(self._watched):
+            return
+        parts = path.relative_to(self._watched).parts
+        if not parts or parts[0] in _OWN_FOLDERS:
+            return
+        if len(parts) > 1 and not self._recursive:
+            return
+        with self._lock:
+            self._paths.add(self._root.joinpath(*parts))
 
     def drain(self) -> set[Path]:
         with self._lock:
@@ -51,18 +68,22 @@ class _Collector(FileSystemEventHandler):
 
 
 class InboxWatcher:
-    """Collects paths touched in the inbox's top level since the last :meth:`drain`."""
+    """Collects paths touched in the inbox since the last :meth:`drain`: its top level, or
+    with `recursive` its sub-folders too (but not processing/, done/, failed/)."""
 
-    def __init__(self, root: Path, *, polling: bool, poll_interval: float) -> None:
-        self._collector = _Collector(root.resolve())
+    def __init__(
+        self, root: Path, *, polling: bool, poll_interval: float, recursive: bool = False
+    ) -> None:
+        self._watched = root.resolve()
+        self._recursive = recursive
+        self._collector = _Collector(self._watched, root, recursive=recursive)
         self._observer: BaseObserver = (
             PollingObserver(timeout=poll_interval) if polling else Observer()
         )
-        self._root = root.resolve()
 
     def start(self) -> None:
         """Start watching; raise :class:`WatchLimitError` when the kernel's limits are hit."""
-        self._observer.schedule(self._collector, str(self._root), recursive=False)
+        self._observer.schedule(self._collector, str(self._watched), recursive=self._recursive)
         try:
             self._observer.start()
         except OSError as exc:
