@@ -138,18 +138,22 @@ def status(as_json: bool, data_dir: Path) -> None:
     from newswire.local import url_file
     from newswire.status import read_status
     from newswire_shared.keys import RedisKeys
+    from newswire_shared.redis_conn import auth_error, is_auth_error, redacted_url, redis_client
     from newswire_shared.settings import CommonSettings
 
     settings = CommonSettings()
     env_url = os.environ.get("NEWSWIRE_REDIS_URL") or os.environ.get("REDIS_URL")
     local = url_file(data_dir)
     url = env_url or (local.read_text().strip() if local.exists() else str(settings.redis_url))
+    client = redis_client(CommonSettings(redis_url=url))
     try:
-        state = read_status(
-            redis.Redis.from_url(url), RedisKeys(settings.key_prefix), settings.queue
-        )
-    except redis.ConnectionError as exc:
-        raise click.ClickException(f"cannot reach Redis at {url}: {exc}") from exc
+        state = read_status(client, RedisKeys(settings.key_prefix), settings.queue)
+    except redis.RedisError as exc:
+        if is_auth_error(exc):
+            raise click.ClickException(str(auth_error(client, exc, "status"))) from None
+        if not isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+            raise
+        raise click.ClickException(f"cannot reach Redis at {redacted_url(url)}: {exc}") from None
     if as_json:
         click.echo(json.dumps(state.as_dict()))
     else:

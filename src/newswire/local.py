@@ -3,27 +3,39 @@
 Without ``REDIS_URL`` a private Redis server is started with its data in ``<data>/redis`` (so a
 restart resumes where it stopped), and its URL is written to ``<data>/redis.url`` for
 ``newswire status``. The services run as child processes exactly as containers run them;
-Ctrl-C (or SIGTERM) stops the services first, then Redis.
+Ctrl-C, SIGTERM or a hang-up (the terminal closed) stops the services first, then Redis.
+
+No child outlives the run: each is started through :mod:`newswire.lifeline` (Linux sends it
+SIGTERM when we die, even by SIGKILL), and :mod:`newswire.reaper` stops whatever is left
+when we vanish without an orderly stop, on any platform. ``<data>/run.lock`` (flock, passed on
+to every child) keeps a second run off the same data folder until all our processes are gone.
+With ``REDIS_URL`` set, the run waits for that Redis (one line per attempt) and stops at once
+with one line if Redis refuses the password.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 import redis
 
-from newswire.redis_server import RedisServer
+from newswire.lifeline import lifeline_command
+from newswire.reaper import Reaper
+from newswire.redis_server import RedisServer, RedisServerError
+from newswire.runlock import DataFolderBusyError, RunLock
 from newswire.status import read_status
 from newswire_shared.keys import RedisKeys
+from newswire_shared.redis_conn import RedisAuthError, redacted_url, redis_client, wait_for_redis
 from newswire_shared.settings import CommonSettings
 
 
@@ -46,36 +58,87 @@ def url_file(data_dir: Path) -> Path:
     return data_dir / "redis.url"
 
 
-def run_local(options: LocalOptions, out: TextIO = sys.stdout) -> int:
+def run_local(options: LocalOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run everything until interrupted; return the exit status."""
-    stop = False
+    stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stop
-        stop = True
+        stop.set()
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, _stop)
+    try:
+        lock = RunLock.acquire(
+            options.data_dir, on_wait=lambda text: _say(out, f"newswire: {text}")
+        )
+    except DataFolderBusyError as exc:
+        _say(err, f"newswire: {exc}")
+        return 1
+    with lock:
+        return _run_locked(options, lock, stop, out, err)
+
+
+def _run_locked(
+    options: LocalOptions, lock: RunLock, stop: threading.Event, out: TextIO, err: TextIO
+) -> int:
+    url_file(options.data_dir).unlink(missing_ok=True)  # left by a run that was killed
+    reaper = Reaper.start(pass_fds=(lock.fd,))
     server = None
-    url = options.redis_url
-    if url is None:
-        server = RedisServer(options.data_dir / "redis").start()
-        url = server.url
-        url_file(options.data_dir).write_text(url + "\n", encoding="utf-8")
     children: list[subprocess.Popen[bytes]] = []
     try:
+        url = options.redis_url
+        if url is None:
+            server = RedisServer(
+                options.data_dir / "redis", wrap=lifeline_command, pass_fds=(lock.fd,)
+            )
+            try:
+                server.start()
+            except RedisServerError as exc:
+                _say(err, f"newswire: {exc}")
+                return 1
+            reaper.watch_redis(server.pid or 0)
+            url = server.url
+            url_file(options.data_dir).write_text(url + "\n", encoding="utf-8")
+        else:
+            client = redis_client(CommonSettings(redis_url=url))
+            try:
+                if not wait_for_redis(client, stop=stop, what="newswire run", log=_SayLog(out)):
+                    return 0
+            except RedisAuthError as exc:
+                _say(err, f"newswire: {exc}")
+                return 1
         env = _child_env(options, url)
-        children.append(_spawn(["-m", "newswire_ingest"], env))
-        children.append(_spawn(["-m", "newswire_enrich"], env))
-        _say(out, f"newswire: watching {options.inbox} -> {options.results} (Redis {url})")
-        _progress(options, url, children, lambda: stop, out)
+        for module in ("newswire_ingest", "newswire_enrich"):
+            child = _spawn(["-m", module], env, lock.fd)
+            children.append(child)
+            reaper.watch_service(child.pid)
+        _say(
+            out,
+            f"newswire: watching {options.inbox} -> {options.results} (Redis {redacted_url(url)})",
+        )
+        _progress(url, children, stop, out)
     finally:
         _terminate(children)
         if server is not None:
             server.stop()
             url_file(options.data_dir).unlink(missing_ok=True)
+        reaper.done()
     failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed else 0
+
+
+class _SayLog:
+    """Renders :func:`wait_for_redis`'s warnings as one ``newswire:`` line each."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def warning(self, event: str, **fields: Any) -> None:
+        _say(
+            self._out,
+            f"newswire: Redis at {fields.get('url')} is not answering ({fields.get('error')}); "
+            f"retrying in {fields.get('retry_in')}s",
+        )
 
 
 def _child_env(options: LocalOptions, url: str) -> dict[str, str]:
@@ -96,20 +159,22 @@ def _child_env(options: LocalOptions, url: str) -> dict[str, str]:
     return env
 
 
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    # Own process group: the terminal's Ctrl-C reaches us only, and we stop children in order.
-    return subprocess.Popen([sys.executable, *args], env=env, start_new_session=True)
+def _spawn(args: list[str], env: dict[str, str], lock_fd: int) -> subprocess.Popen[bytes]:
+    # Own session: the terminal's Ctrl-C and hang-up reach us only, and we stop children in
+    # order. The lifeline makes the child die with us; it keeps the run lock while it lives.
+    return subprocess.Popen(
+        lifeline_command([sys.executable, *args]),
+        env=env,
+        start_new_session=True,
+        pass_fds=(lock_fd,),
+    )
 
 
 def _progress(
-    options: LocalOptions,
-    url: str,
-    children: list[subprocess.Popen[bytes]],
-    stopped: Callable[[], bool],
-    out: TextIO,
+    url: str, children: list[subprocess.Popen[bytes]], stop: threading.Event, out: TextIO
 ) -> None:
     settings = CommonSettings(redis_url=url)
-    client = redis.Redis.from_url(url)
+    client = redis_client(settings)
     keys = RedisKeys(settings.key_prefix)
     last = ""
 
@@ -119,7 +184,7 @@ def _progress(
         except redis.RedisError:
             return last
 
-    while not stopped():
+    while not stop.is_set():
         for child in children:
             if child.poll() is not None:
                 _say(out, f"newswire: a service exited with status {child.returncode}; stopping")
@@ -128,7 +193,7 @@ def _progress(
         if line != last:
             _say(out, f"newswire: {line}")
             last = line
-        time.sleep(0.5)
+        stop.wait(0.5)
     _say(out, f"newswire: stopping; {current()}")
 
 
@@ -141,9 +206,13 @@ def _terminate(children: list[subprocess.Popen[bytes]]) -> None:
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            child.kill()
+            # the child leads its own process group: its pool processes go with it
+            with contextlib.suppress(OSError):
+                os.killpg(child.pid, signal.SIGKILL)
             child.wait()
 
 
 def _say(out: TextIO, text: str) -> None:
-    print(text, file=out, flush=True)
+    # After a hang-up the terminal is gone: losing a progress line must not stop the cleanup.
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=out, flush=True)

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
@@ -48,12 +49,27 @@ class RedisServer:
     """A redis-server child process; use as a context manager or call start/stop."""
 
     def __init__(
-        self, data_dir: Path, port: int | None = None, password: str | None = None
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        password: str | None = None,
+        *,
+        wrap: Callable[[list[str]], list[str]] | None = None,
+        pass_fds: Sequence[int] = (),
     ) -> None:
+        """`wrap` rewrites the command (:func:`newswire.lifeline.lifeline_command`);
+        `pass_fds` stay open in the server (the run lock of ``newswire run``)."""
         self.data_dir = data_dir
         self.port = port or free_port()
         self.password = password
+        self._wrap = wrap
+        self._pass_fds = tuple(pass_fds)
         self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return self._proc.pid if self._proc is not None else None
 
     @property
     def url(self) -> str:
@@ -64,29 +80,31 @@ class RedisServer:
     def start(self, timeout: float = 15.0) -> RedisServer:
         """Start the server and wait until it answers PING."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            redis_server_binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir.resolve()),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--maxmemory-policy",
+            "noeviction",
+            "--logfile",
+            "redis.log",
+            "--daemonize",
+            "no",
+            *(["--requirepass", self.password] if self.password else []),
+        ]
         self._proc = subprocess.Popen(
-            [
-                redis_server_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.data_dir.resolve()),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--save",
-                "",
-                "--maxmemory-policy",
-                "noeviction",
-                "--logfile",
-                "redis.log",
-                "--daemonize",
-                "no",
-                *(["--requirepass", self.password] if self.password else []),
-            ],
+            self._wrap(command) if self._wrap else command,
+            pass_fds=self._pass_fds,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             # Own session: a terminal's Ctrl-C must not stop Redis before the services.

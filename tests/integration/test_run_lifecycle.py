@@ -1,0 +1,222 @@
+"""`newswire run`'s life cycle: however it ends, nothing it started outlives it; one per folder.
+
+Every test runs the real command (private redis-server, ingest, a Celery worker with its pool
+processes) and looks at the real process tree with psutil.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import redis
+
+from newswire.reaper import Reaper
+from newswire.redis_server import RedisServer
+from tests.conftest import SEEDS, wait_until
+
+pytestmark = pytest.mark.integration
+NEWSWIRE = [sys.executable, "-m", "newswire"]
+
+
+def _env() -> dict[str, str]:
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("NEWSWIRE_") and k not in ("REDIS_URL",)
+    }
+
+
+def _start_run(tmp_path: Path, data: Path | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*NEWSWIRE, "run", "--inbox", str(tmp_path / "inbox"), "--results",
+         str(tmp_path / "results"), "--data", str(data or tmp_path / "data"), "--workers", "1",
+         "--stable-seconds", "0.3"],
+        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _drop_and_wait(tmp_path: Path, name: str, index: int = 0) -> None:
+    """Drop seed `index` as `name` and wait until ingest moved it to done/."""
+    seed = sorted(SEEDS.glob("*.txt"))[index]
+    shutil.copy(seed, tmp_path / "inbox" / name)
+    done = tmp_path / "inbox" / "done" / name
+    wait_until(done.exists, 180, what=f"{name} done")
+
+
+def _running_tree(tmp_path: Path, proc: subprocess.Popen[str]) -> list[psutil.Process]:
+    """Start-up complete (a file went through): every descendant of `proc`, checked by kind."""
+    wait_until(lambda: (tmp_path / "data" / "redis.url").exists(), 60, what="redis up")
+    _drop_and_wait(tmp_path, "first.txt")
+    tree = psutil.Process(proc.pid).children(recursive=True)
+    commands = [" ".join(p.cmdline()) for p in tree]
+    assert any("redis-server" in c for c in commands), commands
+    assert any("-m newswire_ingest" in c for c in commands), commands
+    workers = [p for p in tree if "-m newswire_enrich" in " ".join(p.cmdline())]
+    assert len(workers) >= 2, commands  # the worker's main process and its pool process
+    return tree
+
+
+def _assert_all_gone(tree: list[psutil.Process], timeout: float = 60) -> None:
+    wait_until(
+        lambda: not any(_alive(p) for p in tree),
+        timeout,
+        what=f"no survivors among {[(p.pid, p.name()) for p in tree if _alive(p)]}",
+    )
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGHUP, signal.SIGTERM, signal.SIGKILL], ids=["SIGHUP", "SIGTERM", "SIGKILL"]
+)
+def test_no_process_outlives_newswire_run(tmp_path: Path, sig: int) -> None:
+    """SIGHUP (terminal closed), SIGTERM or SIGKILL of `newswire run`: its whole tree ends.
+
+    Redis, ingest, the worker's main process and its pool processes are all gone shortly
+    after, and Redis was shut down by its own clean shutdown (the append-only file synced).
+    """
+    proc = _start_run(tmp_path)
+    try:
+        tree = _running_tree(tmp_path, proc)
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=90)
+        _assert_all_gone(tree)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if sig != signal.SIGKILL:
+        assert proc.returncode == 0, out
+        assert "stopping" in out
+        assert "Traceback" not in out
+    log = (tmp_path / "data" / "redis" / "redis.log").read_text()
+    assert "ready to exit" in log, log[-2000:]
+
+
+def test_second_run_on_the_same_data_folder_refuses(tmp_path: Path) -> None:
+    """A second `newswire run --data same` exits 1 at once with one line naming pid and folder.
+
+    The first run's Redis is left alone and the first run goes on processing files.
+    """
+    first = _start_run(tmp_path)
+    try:
+        wait_until(lambda: (tmp_path / "data" / "redis.url").exists(), 60, what="redis up")
+        url = (tmp_path / "data" / "redis.url").read_text().strip()
+        aof_before = sorted(p.name for p in (tmp_path / "data" / "redis").iterdir())
+        started = time.monotonic()
+        second = subprocess.run(
+            [*NEWSWIRE, "run", "--inbox", str(tmp_path / "inbox2"), "--results",
+             str(tmp_path / "results2"), "--data", str(tmp_path / "data")],
+            env=_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert time.monotonic() - started < 30
+        assert second.returncode == 1
+        lines = (second.stdout + second.stderr).strip().splitlines()
+        assert len(lines) == 1, lines
+        assert str(first.pid) in lines[0]
+        assert str(tmp_path / "data") in lines[0]
+        assert "in use" in lines[0]
+        assert (tmp_path / "data" / "redis.url").read_text().strip() == url
+        assert sorted(p.name for p in (tmp_path / "data" / "redis").iterdir()) == aof_before
+        assert redis.Redis.from_url(url).ping()
+        _drop_and_wait(tmp_path, "after-refusal.txt")
+    finally:
+        first.send_signal(signal.SIGINT)
+        out, _ = first.communicate(timeout=90)
+    assert first.returncode == 0, out
+
+
+def test_run_after_sigkill_starts_and_keeps_the_data(tmp_path: Path) -> None:
+    """Right after SIGKILL of a run, a new run on the same folder starts and processes a file.
+
+    It waits for the old processes to stop instead of starting a second Redis on the same
+    files, and the old run's state (one article done) is still there.
+    """
+    proc = _start_run(tmp_path)
+    try:
+        tree = _running_tree(tmp_path, proc)
+        old_url = (tmp_path / "data" / "redis.url").read_text()
+    finally:
+        proc.kill()
+        proc.wait()
+    again = _start_run(tmp_path)
+    url_file = tmp_path / "data" / "redis.url"
+    try:
+        wait_until(
+            lambda: url_file.exists() and url_file.read_text() not in ("", old_url),
+            90,
+            what="the new run's redis",
+        )
+        assert not any(_alive(p) for p in tree), [p.pid for p in tree if _alive(p)]
+        _drop_and_wait(tmp_path, "second.txt", index=1)
+        url = (tmp_path / "data" / "redis.url").read_text().strip()
+        client = redis.Redis.from_url(url)
+        assert client.xlen("newswire:results") == 2
+        servers = [
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if "redis-server" in " ".join(p.info["cmdline"] or [])
+            and str(tmp_path) in " ".join(p.info["cmdline"] or [])
+        ]
+        assert len(servers) <= 1
+    finally:
+        again.send_signal(signal.SIGINT)
+        out, _ = again.communicate(timeout=90)
+    assert again.returncode == 0, out
+    assert len(list((tmp_path / "results").glob("*.json"))) == 2
+
+
+def test_reaper_stops_what_a_vanished_parent_left(tmp_path: Path) -> None:
+    """The portable net (no parent-death signal): services' whole trees, then Redis, stop.
+
+    The pipe to the reaper closing without ``done`` is what the reaper sees when its parent
+    dies, however it dies.
+    """
+    server = RedisServer(tmp_path / "redis").start()
+    code = "import os, time; os.fork(); time.sleep(300)"
+    service = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    reaper = Reaper.start()
+    try:
+        reaper.watch_redis(server.pid or 0)
+        reaper.watch_service(service.pid)
+        wait_until(lambda: len(psutil.Process(service.pid).children()) == 1, 10, what="fork")
+        tree = [psutil.Process(service.pid), *psutil.Process(service.pid).children()]
+        tree.append(psutil.Process(server.pid or 0))
+        reaper._pipe.close()
+        assert reaper.proc.wait(timeout=30) == 0
+        service.wait(timeout=5)
+        _assert_all_gone(tree, timeout=5)
+    finally:
+        server.stop()
+        if service.poll() is None:
+            service.kill()
+    log = (tmp_path / "redis" / "redis.log").read_text()
+    assert "ready to exit" in log
+
+
+def test_reaper_leaves_everything_alone_after_done(tmp_path: Path) -> None:
+    """After an orderly stop (``done``) the reaper exits and signals nobody."""
+    service = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    try:
+        reaper = Reaper.start()
+        reaper.watch_service(service.pid)
+        reaper.done()
+        assert reaper.proc.returncode == 0
+        time.sleep(0.5)
+        assert service.poll() is None
+    finally:
+        service.kill()
+        service.wait()
