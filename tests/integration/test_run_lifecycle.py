@@ -45,7 +45,7 @@ def _start_run(tmp_path: Path, data: Path | None = None) -> subprocess.Popen[str
 
 def _alive(proc: psutil.Process) -> bool:
     try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+        return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 
@@ -62,7 +62,7 @@ def _running_tree(tmp_path: Path, proc: subprocess.Popen[str]) -> list[psutil.Pr
     """Start-up complete (a file went through): every descendant of `proc`, checked by kind."""
     wait_until(lambda: (tmp_path / "data" / "redis.url").exists(), 60, what="redis up")
     _drop_and_wait(tmp_path, "first.txt")
-    tree = psutil.Process(proc.pid).children(recursive=True)
+    tree: list[psutil.Process] = psutil.Process(proc.pid).children(recursive=True)
     commands = [" ".join(p.cmdline()) for p in tree]
     assert any("redis-server" in c for c in commands), commands
     assert any("-m newswire_ingest" in c for c in commands), commands

@@ -2,7 +2,8 @@
 
 JSON only (pickle over a reachable Redis is remote code execution), late acknowledgement,
 prefetch 1, tasks requeued when their worker process dies, and a visibility timeout well above
-the task time limit so Redis does not hand a running job to a second worker.
+the task time limit so Redis does not hand a running job to a second worker. With ``rediss://``
+the broker verifies Redis's certificate (kombu alone would not).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from celery import Celery
 from kombu import Queue
 
+from newswire_shared.redis_conn import redis_ssl_options
 from newswire_shared.settings import CommonSettings
 
 #: Seconds after which Redis redelivers an unacknowledged message.
@@ -23,7 +25,7 @@ def celery_config(settings: CommonSettings, *, task_time_limit: int = 600) -> di
     if task_time_limit * 2 > VISIBILITY_TIMEOUT:
         raise ValueError("task_time_limit must stay well below the Redis visibility timeout")
     url = str(settings.redis_url)
-    return {
+    config: dict[str, Any] = {
         "broker_url": url,
         "result_backend": None,
         "task_ignore_result": True,
@@ -46,6 +48,10 @@ def celery_config(settings: CommonSettings, *, task_time_limit: int = 600) -> di
         "worker_send_task_events": False,
         "enable_utc": True,
     }
+    ssl_options = redis_ssl_options(settings)
+    if ssl_options is not None:
+        config["broker_use_ssl"] = ssl_options
+    return config
 
 
 def make_celery(settings: CommonSettings, name: str, **config: Any) -> Celery:

@@ -4,15 +4,21 @@ The spaCy model is loaded once per pool process, right after the fork
 (``worker_process_init``, with Celery's start-up allowance raised to fit a model load). The
 main process writes a ready file when the worker accepts jobs and touches a heartbeat file,
 both for container probes (``newswire health``).
+
+Before Celery starts, the worker waits for Redis (one ``redis_unavailable`` line per attempt)
+and checks its credentials: a password Redis refuses is one error line and exit status 1, not
+Celery retrying a hundred times.
 """
 
 from __future__ import annotations
 
+import signal
+import sys
 import threading
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-import redis
 from celery import Celery, Task
 from celery.signals import setup_logging, worker_process_init, worker_ready, worker_shutdown
 
@@ -23,6 +29,7 @@ from newswire_enrich.settings import WorkerSettings
 from newswire_shared.keys import ENRICH_TASK, RedisKeys
 from newswire_shared.logs import configure_logging, get_logger
 from newswire_shared.queueing import make_celery
+from newswire_shared.redis_conn import RedisAuthError, redis_client, wait_for_redis
 
 log = get_logger(__name__)
 
@@ -41,7 +48,7 @@ def create_app(settings: WorkerSettings) -> Celery:
 
     def runner() -> JobRunner:
         if "runner" not in state:
-            client = redis.Redis.from_url(str(settings.redis_url))
+            client = redis_client(settings)
             keys = RedisKeys(settings.key_prefix)
             pipeline = Pipeline(settings.spacy_model)
             pipeline.setup()
@@ -107,7 +114,27 @@ def run_worker(settings: WorkerSettings) -> None:
     """Run a Celery worker in this process until it is told to stop."""
     configure_logging(settings.log_level, settings.log_format)
     settings.results_dir.mkdir(parents=True, exist_ok=True)
+    if not _redis_ready(settings):
+        return
     create_app(settings).worker_main(worker_argv(settings))
+
+
+def _redis_ready(settings: WorkerSettings) -> bool:
+    """Wait for Redis before Celery starts; False if told to stop, exit 1 on refused login."""
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return wait_for_redis(redis_client(settings), stop=stop, what="worker", log=log)
+    except RedisAuthError as exc:
+        log.error("redis_auth_failed", error=str(exc))
+        sys.exit(1)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _touch(path: Path) -> None:
