@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed
 PKGS   := -e ./shared -e ./services/ingest -e ./services/enrich -e '.[dev]'
 INBOX  ?= inbox
 RESULTS ?= results
+N      ?= 10000
 
-.PHONY: install run test lint typecheck unit integration deploy-check bench quality schema clean
+.PHONY: install run test lint typecheck unit integration deploy-check bench chaos quality schema clean
 
 install: $(STAMP)
 
@@ -41,6 +42,9 @@ deploy-check: install
 
 bench: install
 	$(BIN)/python bench/pipeline_bench.py
+
+chaos: install
+	$(BIN)/python bench/chaos.py --n $(N)
 
 quality: install
 	$(BIN)/python bench/quality.py
