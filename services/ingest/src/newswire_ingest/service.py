@@ -26,19 +26,31 @@ from typing import Any, Protocol
 
 import redis
 
+from newswire_ingest._broker import BrokerView
 from newswire_ingest.inbox import Inbox
 from newswire_ingest.settings import IngestSettings
 from newswire_ingest.stability import StabilityTracker
 from newswire_ingest.watch import InboxWatcher
 from newswire_shared.errors import RejectedFileError
-from newswire_shared.jobs import read_job
 from newswire_shared.keys import INGEST_GROUP, RedisKeys
 from newswire_shared.logs import get_logger
+from newswire_shared.redis_conn import auth_error, is_auth_error, wait_for_redis
 from newswire_shared.schemas import ArticleJob, FailureRecord
 
 log = get_logger(__name__)
 
 Enqueue = Callable[[ArticleJob], None]
+
+#: Replies of a Redis that is up but cannot take writes for now (out of memory, failing to
+#: persist, a read-only replica, loading its data).
+_BUSY_REPLIES = ("OOM", "MISCONF", "READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN")
+
+
+def _redis_away(exc: redis.RedisError) -> bool:
+    """Whether `exc` means Redis is away for now (waited out) rather than a bug."""
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        return True
+    return isinstance(exc, redis.ResponseError) and str(exc).startswith(_BUSY_REPLIES)
 
 
 class _Clock(Protocol):
@@ -64,6 +76,7 @@ class IngestService:
     redis: redis.Redis
     enqueue: Enqueue
     clock: _Clock = time.monotonic
+    wall_clock: _Clock = time.time
     counters: Counters = field(default_factory=Counters)
 
     def __post_init__(self) -> None:
@@ -74,12 +87,27 @@ class IngestService:
         self._tracker = StabilityTracker(self.settings.stable_seconds)
         self._in_flight: dict[str, list[Path]] = {}
         self._unsent: dict[str, ArticleJob] = {}
+        self._sent_at: dict[str, float] = {}
+        self._refreshing: dict[str, float] = {}
         self._last_rescan = float("-inf")
+        self._last_check = float("-inf")
+        self._after_outage = False
+        self._backoff = 0.5
+        self.broker = BrokerView(self.redis, self.settings.queue)
+        # lost jobs are looked for often enough to be re-sent soon after lost_after_seconds
+        self._check_seconds = min(
+            self.settings.rescan_seconds, max(1.0, self.settings.lost_after_seconds / 4)
+        )
 
     # -- start-up --------------------------------------------------------------------------
 
     def startup(self) -> None:
-        """Create folders and consumer groups, then requeue what a crash left in processing/."""
+        """Create folders and consumer groups, then take over what processing/ holds.
+
+        A file left in processing/ by an earlier run is settled if its job has an outcome,
+        followed if its job still has a live message (waiting in the queue or taken by a
+        worker), and sent again only if it has neither: a restart adds no redundant messages.
+        """
         self.inbox.create()
         for stream in (self.keys.results, self.keys.failures):
             try:
@@ -87,46 +115,103 @@ class IngestService:
             except redis.ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
-        leftovers = self.inbox.in_processing()
-        for path in leftovers:
-            self._recover(path)
-        if leftovers:
-            log.info("recovered_processing", files=len(leftovers), requeued=self.counters.requeued)
+        recovered = self.recover_processing()
+        if recovered:
+            log.info("recovered_processing", files=recovered, requeued=self.counters.requeued)
         self.settle_outcomes(block_ms=None, pending=True)
 
-    def _recover(self, path: Path) -> None:
+    def recover_processing(self) -> int:
+        """Take over files in processing/ that this process does not follow; return how many.
+
+        Runs at start-up, after every Redis outage (a claim may have stopped between the move
+        and the job's record) and at each rescan.
+        """
+        followed = {path for paths in self._in_flight.values() for path in paths}
+        orphans = [p for p in self.inbox.in_processing() if p not in followed]
+        if not orphans:
+            return 0
+        live = self._live_jobs()
+        for path in orphans:
+            self._recover(path, live)
+        return len(orphans)
+
+    def _live_jobs(self) -> set[str]:
+        """Job ids with a message waiting in the queue or taken by a worker."""
+        return self.broker.waiting_job_ids() | {u.job_id for u in self.broker.unacked()}
+
+    def _recover(self, path: Path, live: set[str]) -> None:
         try:
-            job = read_job(path, max_bytes=self.settings.max_file_bytes)
+            job = self.inbox.read(path, self.settings.max_file_bytes)
         except RejectedFileError as exc:
             self._reject(path, exc)
             return
-        self.counters.requeued += 1
-        self._dispatch(job, path, force=True)
+        self._dispatch(job, path, recovered=True, live=job.job_id in live)
 
     # -- the loop --------------------------------------------------------------------------
 
     def run(self, stop: threading.Event, watcher: InboxWatcher | None = None) -> None:
-        """Run until `stop` is set; Redis outages are waited out, never fatal."""
-        self.startup()
+        """Run until `stop` is set; Redis outages are waited out, never fatal.
+
+        Raises :class:`~newswire_shared.redis_conn.RedisAuthError` when Redis refuses our
+        credentials (retrying cannot help).
+        """
+        if not self._start(stop):
+            return
         if watcher is not None:
             watcher.start()
         log.info("ingest_started", inbox=str(self.inbox.root), polling=self.settings.polling)
-        backoff = 1.0
         try:
             while not stop.is_set():
                 try:
+                    if self._after_outage:
+                        self.recover_processing()
+                        self._after_outage = False
                     self.tick(watcher)
-                    backoff = 1.0
-                except redis.ConnectionError as exc:
-                    log.warning("redis_unavailable", error=str(exc), retry_in=backoff)
-                    stop.wait(backoff)
-                    backoff = min(backoff * 2, 30.0)
+                    self._backoff = 0.5
+                except redis.RedisError as exc:
+                    if not _redis_away(exc):
+                        raise
+                    self._outage(exc, stop)
                 if watcher is not None and not watcher.alive():
                     raise RuntimeError("the inbox watcher thread died")
         finally:
             if watcher is not None:
                 watcher.stop()
             log.info("ingest_stopped", **vars(self.counters))
+
+    def _start(self, stop: threading.Event) -> bool:
+        """Run :meth:`startup` once Redis answers; False if stopped while waiting."""
+        while not stop.is_set():
+            if not wait_for_redis(self.redis, stop=stop, what="ingest", log=log):
+                return False
+            try:
+                self.startup()
+            except redis.RedisError as exc:
+                if not _redis_away(exc):
+                    raise
+                self._outage(exc, stop)
+                continue
+            return True
+        return False
+
+    def _outage(self, exc: Exception, stop: threading.Event) -> None:
+        """Log one line for a Redis error, back off and wait for Redis (auth errors are fatal).
+
+        Whatever a claim had moved into processing/ without recording its job is taken over
+        by :meth:`recover_processing` on the next round.
+        """
+        if is_auth_error(exc):
+            raise auth_error(self.redis, exc, "ingest") from None
+        log.warning(
+            "redis_error",
+            error=" ".join(str(exc).split()) or type(exc).__name__,
+            retry_in=self._backoff,
+        )
+        self._after_outage = True
+        self.redis.connection_pool.disconnect()
+        stop.wait(self._backoff)
+        self._backoff = min(self._backoff * 2, 30.0)
+        wait_for_redis(self.redis, stop=stop, what="ingest", log=log)
 
     def tick(self, watcher: InboxWatcher | None = None) -> None:
         """Do one round of observing, claiming, settling and heart-beating."""
@@ -140,15 +225,19 @@ class IngestService:
             self._tracker.forget(path)
             self.claim(path)
         self._resend()
+        if now - self._last_check >= self._check_seconds:
+            self._last_check = now
+            self.reconcile()
+        self._settle_refreshed()
         self.settle_outcomes(block_ms=int(self.settings.tick_seconds * 1000))
         self._heartbeat()
 
     def rescan(self, now: float) -> None:
-        """Observe every file in the inbox and check in-flight jobs against Redis."""
+        """Observe every file in the inbox and take over anything left in processing/."""
         self._last_rescan = now
         for path in self.inbox.candidates():
             self._tracker.observe(path, now)
-        self.reconcile()
+        self.recover_processing()
 
     # -- claiming --------------------------------------------------------------------------
 
@@ -179,46 +268,74 @@ class IngestService:
             return
         self._dispatch(job, claimed)
 
-    def _dispatch(self, job: ArticleJob, path: Path, *, force: bool = False) -> None:
+    def _dispatch(
+        self, job: ArticleJob, path: Path, *, recovered: bool = False, live: bool = False
+    ) -> None:
+        """Follow `path` under its job: settle it at once, join the job in flight, or queue it.
+
+        `recovered`: the file was found in processing/ (a restart, an outage); `live`: its job
+        still has a message in the broker, so no other is sent.
+        """
         job_id = job.job_id
         if job_id in self._in_flight:
             self._in_flight[job_id].append(path)
-            self.counters.duplicates += 1
-            self.redis.hincrby(self.keys.stats, "duplicates", 1)
-            log.info("duplicate_waits", job_id=job_id, filename=path.name)
+            if not recovered:
+                self.counters.duplicates += 1
+                self.redis.hincrby(self.keys.stats, "duplicates", 1)
+            log.info("duplicate_waits", job_id=job_id, filename=self.inbox.display_name(path))
             return
-        if self.redis.exists(self.keys.published(job_id)):
-            self._settle_done(job_id, [path], duplicate=not force)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.exists(self.keys.published(job_id))
+        pipe.hget(self.keys.job(job_id), "failure")
+        published, raw_failure = pipe.execute()
+        if published:
+            if recovered:
+                self._settle_done(job_id, [path])
+            else:
+                self._refresh(job, path)
             return
-        failure = self._stored_failure(job_id)
-        if failure is not None and force:
+        failure = FailureRecord.model_validate_json(raw_failure) if raw_failure else None
+        if failure is not None and recovered:
             # a restart found a file whose failure was recorded but not yet settled
             self._settle_failed(job_id, [path], failure)
             return
-        self._in_flight[job_id] = [path]
         pipe = self.redis.pipeline()
         if failure is not None:
             # dropped again after failing (say, moved back from failed/ after a fix): retry
             pipe.delete(self.keys.failed(job_id), self.keys.deliveries(job_id))
             pipe.hdel(self.keys.job(job_id), "failure")
             log.info("retrying_failed_job", job_id=job_id, previous=failure.reason)
-        pipe.hset(
-            self.keys.job(job_id),
-            mapping={
-                "state": "queued",
-                "filename": job.source.filename,
-                "queued_at": datetime.now(UTC).isoformat(),
-                "queued_ts": f"{time.time():.3f}",
-            },
-        )
+        key = self.keys.job(job_id)
+        pipe.hset(key, mapping={"state": "queued", "filename": job.source.filename})
+        if not live:
+            now = self.wall_clock()
+            pipe.hset(key, mapping={"queued_at": _iso(now), "queued_ts": f"{now:.3f}"})
         pipe.sadd(self.keys.inflight, job_id)
-        if not force:
+        if not recovered:
             pipe.hincrby(self.keys.stats, "queued", 1)
         pipe.execute()
-        self.counters.queued += 1
+        # followed only once recorded: a Redis error before leaves the file to recover_processing
+        self._in_flight[job_id] = [path]
+        if live:
+            return
+        if recovered:
+            self.counters.requeued += 1
+        else:
+            self.counters.queued += 1
+        self._send(job)
+
+    def _refresh(self, job: ArticleJob, path: Path) -> None:
+        """A file whose content was published before: a worker makes sure the results folder
+        in use has its result (written again if missing), then the file goes to done/."""
+        job_id = job.job_id
+        self.redis.hdel(self.keys.job(job_id), "refreshed_at")
+        self._in_flight[job_id] = [path]
+        self._refreshing[job_id] = self.wall_clock()
+        log.info("published_before", job_id=job_id, filename=self.inbox.display_name(path))
         self._send(job)
 
     def _send(self, job: ArticleJob) -> None:
+        self._sent_at[job.job_id] = self.wall_clock()
         try:
             self.enqueue(job)
         except Exception as exc:
@@ -288,51 +405,102 @@ class IngestService:
             self._settle_failed(job_id, paths, record)
 
     def reconcile(self) -> None:
-        """Settle in-flight jobs whose stream entry was missed (trimmed, or read before), and
-        send again jobs whose attempt started too long ago to still be running."""
-        for job_id in list(self._in_flight):
-            if self.redis.exists(self.keys.published(job_id)):
-                self._settle_done(job_id, self._in_flight.pop(job_id))
-                continue
-            failure = self._stored_failure(job_id)
-            if failure is not None:
-                self._settle_failed(job_id, self._in_flight.pop(job_id), failure)
-                continue
-            self._requeue_if_lost(job_id)
+        """Settle in-flight jobs whose stream entry was missed (trimmed, or read before), send
+        again the jobs whose message is lost, and drop stale broker entries.
 
-    def _requeue_if_lost(self, job_id: str) -> None:
-        """A job whose attempt started more than ``lost_after_seconds`` ago without a result
-        or failure lost its message (a worker killed outright, Redis restarted mid-job):
-        Redis would only hand it out again after its visibility timeout, so send it again.
-        Publication is idempotent, so a slow job that was not lost costs a duplicate run,
-        never a duplicate result."""
-        started, queued = self.redis.hmget(self.keys.job(job_id), ["started_at", "queued_ts"])
-        if started:
-            since = float(started)
-        elif queued and self.redis.llen(self.settings.queue) == 0:
-            since = float(queued)  # never started, yet nothing is waiting: the message is gone
-        else:
-            return
-        if time.time() - since < self.settings.lost_after_seconds:
-            return
+        A job is lost when it has no outcome, no message waiting in the queue, no message a
+        worker took less than ``lost_after_seconds`` ago, and nothing happened to it (queued,
+        sent, started) for that long: its worker was killed outright, or Redis lost the message
+        in a restart. Redis would hand a taken message out again only after its one-hour
+        visibility timeout; the job is sent again instead and the stale entry dropped.
+        Publication is idempotent, so a job wrongly taken for lost costs a second run, never a
+        second result.
+        """
+        ids = list(self._in_flight)
+        pipe = self.redis.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.exists(self.keys.published(job_id))
+            pipe.hmget(self.keys.job(job_id), ["failure", "started_at", "queued_ts"])
+        replies = pipe.execute() if ids else []
+        now = self.wall_clock()
+        idle: list[str] = []
+        for job_id, published, (failure, started, queued) in zip(
+            ids, replies[0::2], replies[1::2], strict=True
+        ):
+            if job_id not in self._refreshing:
+                if published:
+                    self._settle_done(job_id, self._in_flight.pop(job_id))
+                    continue
+                if failure:
+                    record = FailureRecord.model_validate_json(failure)
+                    self._settle_failed(job_id, self._in_flight.pop(job_id), record)
+                    continue
+            last = max(float(started or 0), float(queued or 0), self._sent_at.get(job_id, 0.0))
+            if now - last >= self.settings.lost_after_seconds:
+                idle.append(job_id)
+        self._sweep_broker(idle, now)
+
+    def _sweep_broker(self, idle: list[str], now: float) -> None:
+        """Re-send the idle jobs that have no live message; drop unacked entries nobody will
+        acknowledge (of lost jobs, and of settled jobs taken long ago)."""
+        # the queue is read before the unacked entries: a message moves from the first to the
+        # second, so one taken meanwhile is seen in one of them
+        waiting = self.broker.waiting_job_ids() if idle else set()
+        unacked = self.broker.unacked()
+        limit = self.settings.lost_after_seconds
+        taken = {u.job_id for u in unacked if now - u.taken_at < limit}
+        lost = [job_id for job_id in idle if job_id not in waiting and job_id not in taken]
+        old = [u for u in unacked if now - u.taken_at >= limit and u.job_id not in self._in_flight]
+        pipe = self.redis.pipeline(transaction=False)
+        for entry in old:
+            pipe.exists(self.keys.published(entry.job_id), self.keys.failed(entry.job_id))
+        settled = {e.job_id for e, n in zip(old, pipe.execute() if old else [], strict=True) if n}
+        stale = [u.tag for u in unacked if u.job_id in settled or u.job_id in lost]
+        if stale:
+            self.broker.drop_unacked(stale)
+            log.info("unacked_dropped", messages=len(stale))
+        for job_id in lost:
+            self._send_again(job_id)
+
+    def _send_again(self, job_id: str) -> None:
         paths = [p for p in self._in_flight[job_id] if p.exists()]
         if not paths:
+            log.warning("file_vanished", job_id=job_id)
+            self._in_flight.pop(job_id)
+            self._refreshing.pop(job_id, None)
             return
         try:
-            job = read_job(paths[0], max_bytes=self.settings.max_file_bytes)
-        except RejectedFileError:
+            job = self.inbox.read(paths[0], self.settings.max_file_bytes)
+        except RejectedFileError as exc:
+            log.warning("cannot_send_again", job_id=job_id, reason=str(exc))
             return
-        self.redis.hdel(self.keys.job(job_id), "started_at")
-        self.redis.hset(self.keys.job(job_id), "queued_ts", f"{time.time():.3f}")
-        log.warning("job_lost_requeued", job_id=job_id, since=since)
+        pipe = self.redis.pipeline()
+        pipe.hdel(self.keys.job(job_id), "started_at")
+        pipe.hset(self.keys.job(job_id), "queued_ts", f"{self.wall_clock():.3f}")
+        pipe.execute()
+        log.warning("job_lost_requeued", job_id=job_id)
         self.counters.requeued += 1
         self._send(job)
 
-    def _stored_failure(self, job_id: str) -> FailureRecord | None:
-        raw = self.redis.hget(self.keys.job(job_id), "failure")
-        return FailureRecord.model_validate_json(raw) if raw else None
+    def _settle_refreshed(self) -> None:
+        """Move re-dropped files to done/ once a worker has put their result in place."""
+        if not self._refreshing:
+            return
+        ids = list(self._refreshing)
+        pipe = self.redis.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.hget(self.keys.job(job_id), "refreshed_at")
+        for job_id, refreshed in zip(ids, pipe.execute(), strict=True):
+            if refreshed:
+                self._settle_done(job_id, self._in_flight.pop(job_id, []), duplicate=True)
+
+    def _forget(self, job_id: str) -> None:
+        self._sent_at.pop(job_id, None)
+        self._refreshing.pop(job_id, None)
+        self._unsent.pop(job_id, None)
 
     def _settle_done(self, job_id: str, paths: list[Path], *, duplicate: bool = False) -> None:
+        self._forget(job_id)
         for path in paths:
             if path.exists():
                 self.inbox.move(path, self.inbox.done)
@@ -340,14 +508,26 @@ class IngestService:
         if duplicate:
             self.counters.duplicates += 1
             self.redis.hincrby(self.keys.stats, "duplicates", 1)
-        log.info("done", job_id=job_id, files=[p.name for p in paths], duplicate=duplicate)
+        log.info(
+            "done",
+            job_id=job_id,
+            files=[self.inbox.display_name(p) for p in paths],
+            duplicate=duplicate,
+        )
 
     def _settle_failed(self, job_id: str, paths: list[Path], record: FailureRecord) -> None:
+        self._forget(job_id)
         for path in paths:
             if path.exists():
-                self.inbox.fail(path, record.model_copy(update={"filename": path.name}))
+                name = self.inbox.display_name(path)
+                self.inbox.fail(path, record.model_copy(update={"filename": name}))
         self.counters.failed += 1
-        log.warning("failed", job_id=job_id, files=[p.name for p in paths], reason=record.reason)
+        log.warning(
+            "failed",
+            job_id=job_id,
+            files=[self.inbox.display_name(p) for p in paths],
+            reason=record.reason,
+        )
 
     # -- liveness --------------------------------------------------------------------------
 
@@ -364,3 +544,7 @@ class IngestService:
     def in_flight(self) -> dict[str, list[Path]]:
         """Job ids queued by this process and the files waiting on each."""
         return self._in_flight
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
