@@ -203,3 +203,25 @@ def test_ingest_with_a_wrong_password_exits_with_one_line(
         assert "refused our credentials" in log
         assert "wrong-secret" not in log
         assert len([line for line in log.splitlines() if line.strip()]) <= 2
+
+
+def test_redis_refusing_writes_is_waited_out(services: Services, redis_client: redis.Redis) -> None:
+    """Redis out of memory (writes refused) neither crashes ingest nor loses the file: it is
+    taken once Redis accepts writes again."""
+    services.start_worker()
+    services.start_ingest()
+    wait_until(lambda: _ingest_started(services), 30, what="ingest started")
+    redis_client.config_set("maxmemory", "1")
+    try:
+        shutil.copy(sorted(SEEDS.glob("*.txt"))[0], services.inbox / "a.txt")
+        wait_until(lambda: "redis_error" in services.log("ingest"), 30, what="refused write")
+        time.sleep(1)
+        assert services.procs["ingest"].poll() is None, services.log("ingest")[-2000:]
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    wait_until(
+        lambda: "a.txt" in _settled(services.inbox, "done"),
+        90,
+        what="a.txt done\n" + services.log("ingest")[-2000:],
+    )
+    assert redis_client.xlen(KEYS.results) == 1

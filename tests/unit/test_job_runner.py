@@ -130,3 +130,40 @@ def test_backoff_is_jittered_and_capped() -> None:
     assert max(delays) <= 120.0
     assert len(set(delays)) > 100
     assert all(0 <= backoff(0) <= 2.0 for _ in range(50))
+
+
+def test_redis_refusing_writes_is_retried_not_failed(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """Redis out of memory while publishing is waited out with a retry; nothing is lost."""
+    runner = _runner(redis_client, tmp_path, EchoPipeline())
+    payload = _payload(b"Out of memory for now.")
+    redis_client.config_set("maxmemory", "1")
+    try:
+        with pytest.raises(Retry) as raised:
+            runner.run(payload)
+        assert "maxmemory" in str(raised.value)
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    assert runner.run(payload, retries=1).kind == "published"
+    assert redis_client.xlen(KEYS.failures) == 0
+
+
+def test_redelivered_job_rewrites_a_missing_result_file(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """A published job delivered again to a worker whose results folder lacks the file gets
+    the file written again, marks the job refreshed, and adds no stream entry."""
+    pipeline = EchoPipeline()
+    runner = _runner(redis_client, tmp_path, pipeline)
+    payload = _payload(b"Published once.")
+    assert runner.run(payload).kind == "published"
+    [result] = list((tmp_path / "results").iterdir())
+    result.unlink()
+    assert runner.run(payload).kind == "duplicate"
+    assert result.exists()
+    assert pipeline.calls == 2
+    assert runner.run(payload).kind == "duplicate"
+    assert pipeline.calls == 2  # file present: nothing recomputed
+    assert redis_client.hget(KEYS.job(result.stem), "refreshed_at")
+    assert redis_client.xlen(KEYS.results) == 1

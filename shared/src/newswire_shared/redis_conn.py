@@ -107,6 +107,28 @@ def is_auth_error(error: BaseException) -> bool:
     return False
 
 
+#: Errors of a Redis that is up but cannot serve writes for now: out of memory, a read-only
+#: replica, a transaction refused as queued (for our well-formed commands, one of these), a
+#: cluster slot moving; redis-py maps their reply codes to these classes.
+_BUSY_ERRORS: tuple[type[redis.RedisError], ...] = (
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.ExecAbortError,
+    redis.exceptions.TryAgainError,
+)
+#: Busy replies redis-py leaves as plain ResponseError (failing to persist, no master).
+_BUSY_REPLIES = ("MISCONF", "MASTERDOWN")
+
+
+def is_redis_away(error: BaseException) -> bool:
+    """Whether `error` means Redis is away for now (to wait out), not refused credentials."""
+    if is_auth_error(error):
+        return False
+    if isinstance(error, (redis.ConnectionError, redis.TimeoutError, *_BUSY_ERRORS)):
+        return True
+    return isinstance(error, redis.ResponseError) and str(error).startswith(_BUSY_REPLIES)
+
+
 def auth_error(client: redis.Redis, error: BaseException, what: str = "Redis") -> RedisAuthError:
     """Return the one-line :class:`RedisAuthError` for `error` raised by `client`."""
     reason = " ".join(str(error).split()) or type(error).__name__

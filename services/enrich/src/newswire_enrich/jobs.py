@@ -23,6 +23,7 @@ from newswire_enrich.errors import BadInputError, InvalidJobError, TransientErro
 from newswire_enrich.publish import Publisher
 from newswire_shared.keys import RedisKeys
 from newswire_shared.logs import get_logger
+from newswire_shared.redis_conn import is_redis_away
 from newswire_shared.schemas import ArticleJob, EnrichedArticle, FailureRecord
 
 log = get_logger(__name__)
@@ -84,6 +85,19 @@ class JobRunner:
             structlog.contextvars.bind_contextvars(job_id=job_id, filename=filename)
             return self._fail(job_id, filename, exc, started, retries)
         structlog.contextvars.bind_contextvars(job_id=job.job_id, filename=job.source.filename)
+        try:
+            return self._run(job, started, retries)
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            if retries >= self.max_retries:
+                return self._fail(job.job_id, job.source.filename, exc, started, retries)
+            delay = backoff(retries)
+            log.warning("job_retry", error=str(exc), retries=retries, countdown=round(delay, 1))
+            raise Retry(exc, delay) from exc
+
+    def _run(self, job: ArticleJob, started: float, retries: int) -> Outcome:
+        """Process `job`; transient errors (Redis away, disk) propagate to :meth:`run`."""
         if self.publisher.already_published(job.job_id):
             return self._refresh(job, started, retries)
         deaths = self._count_delivery(job.job_id, retries)
@@ -97,17 +111,13 @@ class JobRunner:
             fresh = self.publisher.publish(result)
         except BadInputError as exc:
             return self._fail(job.job_id, job.source.filename, exc, started, retries)
-        except (TransientError, redis.ConnectionError) as exc:
-            if retries >= self.max_retries:
-                return self._fail(job.job_id, job.source.filename, exc, started, retries)
-            delay = backoff(retries)
-            log.warning("job_retry", error=str(exc), retries=retries, countdown=round(delay, 1))
-            raise Retry(exc, delay) from exc
         except SoftTimeLimitExceeded as exc:
             return self._fail(
                 job.job_id, job.source.filename, _TooSlowError(), started, retries, exc
             )
         except Exception as exc:
+            if _transient(exc):
+                raise
             log.exception("job_crashed")
             return self._fail(job.job_id, job.source.filename, exc, started, retries)
         log.info(
@@ -128,13 +138,9 @@ class JobRunner:
             if not self.publisher.has_result_file(job.job_id):
                 self.publisher.write_result_file(self.pipeline.enrich(job))
                 log.info("result_rewritten", results_dir=str(self.publisher.results_dir))
-            self.publisher.mark_refreshed(job.job_id)
         except BadInputError as exc:
             return self._fail(job.job_id, job.source.filename, exc, started, retries)
-        except (TransientError, redis.ConnectionError) as exc:
-            if retries >= self.max_retries:
-                return self._fail(job.job_id, job.source.filename, exc, started, retries)
-            raise Retry(exc, backoff(retries)) from exc
+        self.publisher.mark_refreshed(job.job_id)
         log.info("job_finished", outcome="duplicate", seconds=_since(started))
         return Outcome("duplicate", job.job_id)
 
@@ -188,6 +194,13 @@ class _PoisonError(Exception):
 class _TooSlowError(TransientError):
     def __init__(self) -> None:
         super().__init__("the article took longer than the task time limit")
+
+
+def _transient(exc: BaseException) -> bool:
+    """Whether `exc` is worth retrying: our transient errors, or Redis away for now."""
+    return isinstance(exc, TransientError) or (
+        isinstance(exc, redis.RedisError) and is_redis_away(exc)
+    )
 
 
 def _parse(payload: Any) -> ArticleJob:

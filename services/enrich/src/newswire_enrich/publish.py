@@ -17,6 +17,7 @@ import redis
 from newswire_enrich.errors import TransientError
 from newswire_shared.fileio import write_text_atomic
 from newswire_shared.keys import RedisKeys
+from newswire_shared.redis_conn import is_redis_away
 from newswire_shared.schemas import EnrichedArticle, FailureRecord
 
 _PUBLISH = """
@@ -74,7 +75,9 @@ class Publisher:
         """Tell ingest that the result of an earlier-published job is in the results folder."""
         try:
             self.redis.hset(self.keys.job(job_id), "refreshed_at", datetime.now(UTC).isoformat())
-        except redis.ConnectionError as exc:
+        except redis.RedisError as exc:
+            if not is_redis_away(exc):
+                raise
             raise TransientError(f"cannot reach Redis: {exc}") from exc
 
     def publish_failure(self, job_id: str, record: FailureRecord) -> bool:
@@ -91,7 +94,9 @@ class Publisher:
                 keys=[marker, stream, self.keys.job(job_id), self.keys.stats, self.keys.inflight],
                 args=[job_id, body, now, self.maxlen, field, state],
             )
-        except redis.ConnectionError as exc:
+        except redis.RedisError as exc:
+            if not is_redis_away(exc):
+                raise
             raise TransientError(f"cannot reach Redis to publish: {exc}") from exc
         return bool(added)
 

@@ -34,23 +34,12 @@ from newswire_ingest.watch import InboxWatcher
 from newswire_shared.errors import RejectedFileError
 from newswire_shared.keys import INGEST_GROUP, RedisKeys
 from newswire_shared.logs import get_logger
-from newswire_shared.redis_conn import auth_error, is_auth_error, wait_for_redis
+from newswire_shared.redis_conn import auth_error, is_auth_error, is_redis_away, wait_for_redis
 from newswire_shared.schemas import ArticleJob, FailureRecord
 
 log = get_logger(__name__)
 
 Enqueue = Callable[[ArticleJob], None]
-
-#: Replies of a Redis that is up but cannot take writes for now (out of memory, failing to
-#: persist, a read-only replica, loading its data).
-_BUSY_REPLIES = ("OOM", "MISCONF", "READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN")
-
-
-def _redis_away(exc: redis.RedisError) -> bool:
-    """Whether `exc` means Redis is away for now (waited out) rather than a bug."""
-    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-        return True
-    return isinstance(exc, redis.ResponseError) and str(exc).startswith(_BUSY_REPLIES)
 
 
 class _Clock(Protocol):
@@ -169,7 +158,7 @@ class IngestService:
                     self.tick(watcher)
                     self._backoff = 0.5
                 except redis.RedisError as exc:
-                    if not _redis_away(exc):
+                    if not (is_redis_away(exc) or is_auth_error(exc)):
                         raise
                     self._outage(exc, stop)
                 if watcher is not None and not watcher.alive():
@@ -187,7 +176,7 @@ class IngestService:
             try:
                 self.startup()
             except redis.RedisError as exc:
-                if not _redis_away(exc):
+                if not (is_redis_away(exc) or is_auth_error(exc)):
                     raise
                 self._outage(exc, stop)
                 continue
