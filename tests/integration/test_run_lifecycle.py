@@ -220,3 +220,38 @@ def test_reaper_leaves_everything_alone_after_done(tmp_path: Path) -> None:
     finally:
         service.kill()
         service.wait()
+
+
+def test_lifeline_child_dies_with_its_parent_even_on_sigkill(tmp_path: Path) -> None:
+    """Through newswire.lifeline a child gets SIGTERM when its parent is SIGKILLed (Linux)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parent-death signal is Linux only; the reaper covers the rest")
+    pid_file = tmp_path / "child.pid"
+    code = (
+        "import subprocess, sys, time, pathlib\n"
+        "from newswire.lifeline import lifeline_command\n"
+        "child = subprocess.Popen(lifeline_command(['/bin/sleep', '300']))\n"
+        f"pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))\n"
+        "time.sleep(300)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        wait_until(pid_file.exists, 30, what="child started")
+        child = psutil.Process(int(pid_file.read_text()))
+        wait_until(lambda: child.name() == "sleep", 30, what="lifeline exec'd sleep")
+        assert child.ppid() == parent.pid
+    finally:
+        parent.kill()
+        parent.wait()
+    _assert_all_gone([child], timeout=5)
+
+
+def test_lifeline_does_not_start_a_child_whose_parent_is_gone() -> None:
+    """A wrapper whose named parent is not its parent any more exits without running it."""
+    out = subprocess.run(
+        [*NEWSWIRE[:1], "-m", "newswire.lifeline", "1", "--", "/bin/echo", "ran"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert "ran" not in out.stdout
+    assert "is gone" in out.stderr
