@@ -15,6 +15,7 @@ from newswire_ingest.inbox import Inbox, free_name, is_accepted, is_junk
 from newswire_ingest.settings import IngestSettings
 from newswire_ingest.stability import StabilityTracker
 from newswire_ingest.watch import InboxWatcher
+from newswire_shared.errors import NotRegularFileError
 from newswire_shared.schemas import FailureRecord
 
 
@@ -366,3 +367,28 @@ def test_watcher_reports_sub_folders_only_when_recursive(tmp_path: Path, recursi
     assert top in seen
     assert ((tmp_path / "agency" / "x.txt") in seen) is recursive
     assert not any(p.is_relative_to(inbox.processing) for p in seen)
+
+
+def test_files_below_a_linked_folder_are_not_in_the_inbox(tmp_path: Path) -> None:
+    """A path through a link to a folder outside (as a recursive watch might report) is
+    skipped, and reading it is refused without opening the file behind the link."""
+    inbox = Inbox(tmp_path / "inbox", recursive=True)
+    inbox.create()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    (inbox.root / "linked").symlink_to(outside)
+    through = inbox.root / "linked" / "secret.txt"
+    assert inbox.kind(through) == "skip"
+    assert inbox.kind(inbox.root / "linked") == "file"  # the link itself: claimed, refused
+    with pytest.raises(NotRegularFileError, match="'linked' is a symbolic link"):
+        inbox.read(through, max_bytes=100)
+
+
+def test_paths_climbing_out_of_the_inbox_are_skipped(tmp_path: Path) -> None:
+    """A path with '..' is never taken for a path inside the inbox."""
+    inbox = Inbox(tmp_path / "inbox", recursive=True)
+    inbox.create()
+    (tmp_path / "x.txt").write_text("x")
+    assert inbox.kind(inbox.root / ".." / "x.txt") == "skip"
+    assert inbox.relative_path(inbox.root / "a" / ".." / ".." / "x.txt") is None

@@ -29,7 +29,8 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from newswire_ingest.filenames import free_name
-from newswire_shared.fileio import display_name, write_text_atomic
+from newswire_shared.errors import NotRegularFileError
+from newswire_shared.fileio import display_name, file_kind, write_text_atomic
 from newswire_shared.jobs import read_job
 from newswire_shared.logs import get_logger
 from newswire_shared.schemas import ACCEPTED_SUFFIXES, ArticleJob, FailureRecord
@@ -123,6 +124,8 @@ class Inbox:
             mode = path.lstat().st_mode
         except OSError:
             return "skip"
+        if self._linked_folder(path) is not None:
+            return "skip"  # reached through a link to a folder: not in the inbox
         is_dir = stat.S_ISDIR(mode)
         if self._skipped(rel, is_dir=is_dir):
             return "skip"
@@ -236,7 +239,25 @@ class Inbox:
         for candidate in (path, path.absolute()):
             for base in self._bases:
                 if candidate.is_relative_to(base):
-                    return PurePosixPath(*candidate.relative_to(base).parts)
+                    rel = PurePosixPath(*candidate.relative_to(base).parts)
+                    return None if ".." in rel.parts else rel
+        return None
+
+    def _linked_folder(self, path: Path) -> tuple[Path, int] | None:
+        """Return the first folder between the root and `path` that is a link (or no longer
+        a folder), with its mode, if any: what lies below it is not in the inbox."""
+        rel = self._relative_to_root(path)
+        if rel is None:
+            return None
+        folder = self.root
+        for part in rel.parts[:-1]:
+            folder = folder / part
+            try:
+                mode = folder.lstat().st_mode
+            except OSError:
+                return None  # gone: so is `path`, which its own check finds
+            if not stat.S_ISDIR(mode):
+                return folder, mode
         return None
 
     def _locate(self, path: Path) -> tuple[Path, PurePosixPath] | None:
@@ -257,6 +278,12 @@ class Inbox:
         Never follows a link and never blocks (see :func:`newswire_shared.jobs.read_job`);
         raises a :class:`~newswire_shared.errors.RejectedFileError` saying why not.
         """
+        linked = self._linked_folder(path)
+        if linked is not None:
+            folder, mode = linked
+            raise NotRegularFileError(
+                f"its folder '{display_name(folder.name)}' is {file_kind(mode)}; it was not read"
+            )
         return read_job(
             path,
             max_bytes=max_bytes,
