@@ -274,3 +274,14 @@ def test_job_with_a_live_message_is_not_sent_again(
     redis_client.delete(service.settings.queue)
     _later(service, 5000)
     assert len(sent) == 2
+
+
+def test_long_article_is_given_its_time_limit_before_counting_as_lost(
+    service: IngestService, sent: list[ArticleJob]
+) -> None:
+    """A job whose message carries a long time limit is not re-sent while it may still run."""
+    _drop(service, "long.txt", "A long article.\n\n" * 600_000)
+    _later(service, service.settings.lost_after_seconds + 1)
+    assert len(sent) == 1
+    _later(service, 2 * 3600)
+    assert len(sent) == 2

@@ -73,3 +73,16 @@ def test_tls_settings_come_from_the_environment(
     assert settings.redis_cert_file == tmp_path / "c.pem"
     assert settings.redis_key_file == tmp_path / "c.key"
     assert settings.redis_tls_verify is True
+
+
+def test_long_articles_get_longer_time_limits() -> None:
+    """Ordinary articles keep the worker's limits; a 15 MB one gets hard and soft limits that
+    fit its length and stay under half the visibility timeout."""
+    from newswire_shared.queueing import VISIBILITY_TIMEOUT, time_limits_for
+
+    assert time_limits_for(20_000) is None
+    hard, soft = time_limits_for(15_000_000) or (0, 0)
+    assert 600 < hard <= VISIBILITY_TIMEOUT // 2
+    assert soft == hard - 30
+    five_mb = time_limits_for(5_000_000)
+    assert five_mb is None or five_mb[0] <= hard

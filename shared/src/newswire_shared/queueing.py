@@ -20,7 +20,31 @@ from newswire_shared.settings import CommonSettings
 VISIBILITY_TIMEOUT = 3600
 
 
-def celery_config(settings: CommonSettings, *, task_time_limit: int = 600) -> dict[str, Any]:
+#: The workers' task time limit unless configured otherwise (seconds).
+DEFAULT_TASK_TIME_LIMIT = 600
+
+#: The enrichment speed planned for on long articles: characters per second of one worker
+#: process, well under what a loaded 2-core machine does (``make bench-long``).
+LONG_TEXT_CHARS_PER_SECOND = 10_000
+
+
+def time_limits_for(chars: int) -> tuple[int, int] | None:
+    """Return ``(hard, soft)`` time limits in seconds for an article of `chars` characters
+    that the default limit would not fit, or None to keep the worker's own limits.
+
+    Ingest puts them on the message of a long article, so that a 15 MB text is enriched
+    rather than killed; they stay below half the visibility timeout.
+    """
+    needed = int(chars / LONG_TEXT_CHARS_PER_SECOND) + 60
+    if needed <= DEFAULT_TASK_TIME_LIMIT:
+        return None
+    hard = min(needed, VISIBILITY_TIMEOUT // 2)
+    return hard, hard - 30
+
+
+def celery_config(
+    settings: CommonSettings, *, task_time_limit: int = DEFAULT_TASK_TIME_LIMIT
+) -> dict[str, Any]:
     """Return the Celery configuration for `settings`."""
     if task_time_limit * 2 > VISIBILITY_TIMEOUT:
         raise ValueError("task_time_limit must stay well below the Redis visibility timeout")

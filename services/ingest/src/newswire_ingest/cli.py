@@ -12,7 +12,7 @@ from newswire_ingest.settings import IngestSettings
 from newswire_ingest.watch import InboxWatcher
 from newswire_shared.keys import ENRICH_TASK
 from newswire_shared.logs import configure_logging
-from newswire_shared.queueing import make_celery
+from newswire_shared.queueing import make_celery, time_limits_for
 from newswire_shared.redis_conn import RedisAuthError, redis_client
 from newswire_shared.schemas import ArticleJob
 
@@ -23,11 +23,14 @@ def build_service(settings: IngestSettings) -> IngestService:
     client = redis_client(settings)
 
     def enqueue(job: ArticleJob) -> None:
+        hard, soft = time_limits_for(len(job.text)) or (None, None)
         app.send_task(
             ENRICH_TASK,
             args=[job.model_dump(mode="json")],
             queue=settings.queue,
             task_id=f"{job.job_id}-{job.source.received_at.timestamp():.6f}",
+            time_limit=hard,
+            soft_time_limit=soft,
         )
 
     return IngestService(settings=settings, redis=client, enqueue=enqueue)

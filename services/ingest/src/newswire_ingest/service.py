@@ -34,6 +34,7 @@ from newswire_ingest.watch import InboxWatcher
 from newswire_shared.errors import RejectedFileError
 from newswire_shared.keys import INGEST_GROUP, RedisKeys
 from newswire_shared.logs import get_logger
+from newswire_shared.queueing import time_limits_for
 from newswire_shared.redis_conn import auth_error, is_auth_error, is_redis_away, wait_for_redis
 from newswire_shared.schemas import ArticleJob, FailureRecord
 
@@ -77,6 +78,7 @@ class IngestService:
         self._in_flight: dict[str, list[Path]] = {}
         self._unsent: dict[str, ArticleJob] = {}
         self._sent_at: dict[str, float] = {}
+        self._patience: dict[str, float] = {}
         self._refreshing: dict[str, float] = {}
         self._last_rescan = float("-inf")
         self._last_check = float("-inf")
@@ -325,6 +327,9 @@ class IngestService:
 
     def _send(self, job: ArticleJob) -> None:
         self._sent_at[job.job_id] = self.wall_clock()
+        limits = time_limits_for(len(job.text))
+        if limits:  # a long article: its attempt may run longer than lost_after_seconds
+            self._patience[job.job_id] = max(self.settings.lost_after_seconds, limits[0] + 60.0)
         try:
             self.enqueue(job)
         except Exception as exc:
@@ -425,7 +430,8 @@ class IngestService:
                     self._settle_failed(job_id, self._in_flight.pop(job_id), record)
                     continue
             last = max(float(started or 0), float(queued or 0), self._sent_at.get(job_id, 0.0))
-            if now - last >= self.settings.lost_after_seconds:
+            patience = self._patience.get(job_id, self.settings.lost_after_seconds)
+            if now - last >= patience:
                 idle.append(job_id)
         self._sweep_broker(idle, now)
 
@@ -437,7 +443,9 @@ class IngestService:
         waiting = self.broker.waiting_job_ids() if idle else set()
         unacked = self.broker.unacked()
         limit = self.settings.lost_after_seconds
-        taken = {u.job_id for u in unacked if now - u.taken_at < limit}
+        taken = {
+            u.job_id for u in unacked if now - u.taken_at < self._patience.get(u.job_id, limit)
+        }
         lost = [job_id for job_id in idle if job_id not in waiting and job_id not in taken]
         old = [u for u in unacked if now - u.taken_at >= limit and u.job_id not in self._in_flight]
         pipe = self.redis.pipeline(transaction=False)
@@ -485,6 +493,7 @@ class IngestService:
 
     def _forget(self, job_id: str) -> None:
         self._sent_at.pop(job_id, None)
+        self._patience.pop(job_id, None)
         self._refreshing.pop(job_id, None)
         self._unsent.pop(job_id, None)
 
