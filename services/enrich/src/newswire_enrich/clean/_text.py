@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ._markdown import is_setext_underline, strip_markdown_line
@@ -695,23 +695,69 @@ def _repeat_keepers(span: Sequence[Line]) -> dict[int, str]:
     groups: dict[str, list[int]] = {}
     for i, k in enumerate(keys):
         groups.setdefault(k, []).append(i)
+    keeper: dict[str, int] = {}  # the copy of a repeated line that stays
+    for k, same in groups.items():
+        if len(same) > 1:
+            plain = [j for j in same if not _quoted(span[j].text)]
+            keeper[k] = (plain or same)[0]
+    candidates = {
+        k
+        for i, k in enumerate(keys)
+        if _REPEAT_WORDS <= len(k.split()) <= _PULL_QUOTE_WORDS and keeper.get(k, i) == i
+    }
+    inside = _contained_keys(candidates, groups)
     out: dict[int, str] = {}
     for i, k in enumerate(keys):
         n = len(k.split())
         if n < _REPEAT_WORDS:
             out[i] = ""
             continue
-        same = groups[k]
-        if len(same) > 1:
-            plain = [j for j in same if not _quoted(span[j].text)]
-            if i != (plain or same)[0]:
-                out[-1 - i] = "duplicate line"
-                continue
-        if n <= _PULL_QUOTE_WORDS and any(k in o and o != k for o in keys):
+        if keeper.get(k, i) != i:
+            out[-1 - i] = "duplicate line"
+            continue
+        if n <= _PULL_QUOTE_WORDS and k in inside:
             out[-1 - i] = "pull quote"
             continue
         out[i] = ""
     return out
+
+
+#: Words of a key used to look up the keys that may contain it (see ``_contained_keys``).
+_GRAM = 3
+
+
+def _contained_keys(candidates: set[str], keys: Iterable[str]) -> set[str]:
+    """The `candidates` that occur inside another of the `keys` (lines as ``line_key``).
+
+    Linear in the text rather than candidates x keys: when a key ``k`` occurs inside ``o``,
+    the words of ``k`` but its first and last (which may be cut) are whole words of ``o``, in
+    order. So ``k`` is only compared with the keys holding the rarest run of three of those
+    inner words.
+    """
+    grams_of: dict[str, set[str]] = {}
+    short: list[str] = []
+    for k in candidates:
+        inner = k.split(" ")[1:-1]
+        if len(inner) < _GRAM:
+            short.append(k)
+        else:
+            grams_of[k] = _grams(inner)
+    needed = set().union(*grams_of.values())
+    distinct = set(keys)
+    holders: dict[str, list[str]] = {}
+    for o in distinct:
+        for gram in _grams(o.split(" ")) & needed:
+            holders.setdefault(gram, []).append(o)
+    found = {k for k in short if any(k in o and o != k for o in distinct)}
+    for k, grams in grams_of.items():
+        rarest = min((holders.get(g, []) for g in grams), key=len)
+        if any(k in o and o != k for o in rarest):
+            found.add(k)
+    return found
+
+
+def _grams(ws: list[str]) -> set[str]:
+    return {" ".join(ws[j : j + _GRAM]) for j in range(len(ws) - _GRAM + 1)}
 
 
 def _article(title: str | None, body: list[str], meta: Meta) -> CleanedArticle:
