@@ -125,7 +125,7 @@ ALIASES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Mention:
     start: int
     end: int
@@ -139,6 +139,11 @@ class _Mention:
     place: bool = False  # object of "in", "at", "near"...: a place
     modifier: bool = False  # possessive or noun modifier ("Trump's", "Trump administration")
     owned_s: bool = False  # spaCy kept the "'s" in the span: part of the name ("Lowe's")
+    subject: bool = False  # inside a grammatical subject (salience)
+
+
+#: A name mention found in the body by :func:`body_mentions`, for :func:`group_mentions`.
+BodyMention = _Mention
 
 
 @dataclass
@@ -195,8 +200,35 @@ def extract_entities(doc: Doc, title_doc: Doc | None = None) -> list[Entity]:
     offsets point into ``doc.text`` (or the headline's text for ``source="title"``).
     """
     text = doc.text  # Doc.text is rebuilt from the tokens on every access: read it once
+    return group_mentions(_body_mentions(doc, text, 0), title_doc, len(text))
+
+
+def body_mentions(doc: Doc, offset: int = 0) -> list[BodyMention]:
+    """Pass 1 alone: the name mentions of `doc`, a piece of the body starting at `offset`.
+
+    A long body is parsed piece by piece; the mentions of all pieces (offsets into the whole
+    body) are then grouped at once by :func:`group_mentions`, so entities span the pieces.
+    """
+    return _body_mentions(doc, doc.text, offset)
+
+
+def _body_mentions(doc: Doc, text: str, offset: int) -> list[_Mention]:
+    subjects = _subject_starts(doc)
+    out = _mentions(doc, text, "text")
+    for m in out:
+        m.subject = m.start in subjects
+        m.start += offset
+        m.end += offset
+    return out
+
+
+def group_mentions(mentions: list[BodyMention], title_doc: Doc | None, length: int) -> list[Entity]:
+    """Passes 2-4: group the body's mentions (and the headline's) into ranked entities.
+
+    `length` is the length of the body the mention offsets point into.
+    """
     groups: dict[str, _Group] = {}
-    for mention in _mentions(doc, text, "text"):
+    for mention in mentions:
         key = _group_key(mention.text)
         groups.setdefault(key, _Group(key)).mentions.append(mention)
     if title_doc is not None:
@@ -211,7 +243,7 @@ def extract_entities(doc: Doc, title_doc: Doc | None = None) -> list[Entity]:
     _retype_known_names(groups)
     _link_short_org_names(groups)
     _retype_common_nouns(groups)
-    return _rank(list(groups.values()), doc, len(text))
+    return _rank(list(groups.values()), length)
 
 
 # -- pass 1: mentions ------------------------------------------------------------------------
@@ -629,16 +661,28 @@ def _is_person_group(group: _Group) -> bool:
 def _link_partial_names(groups: dict[str, _Group]) -> None:
     """Move partial-name mentions into the full PERSON names that contain them."""
     people = [g for g in groups.values() if _is_person_group(g)]
+    is_person = {id(p) for p in people}
+    # people by the runs of words their names contain ("xi", "xi jinping" of "xi jinping"):
+    # a lookup per group, not a comparison with every person (long texts name thousands)
+    by_part: dict[tuple[str, ...], list[_Group]] = {}
+    by_last: dict[str, list[_Group]] = {}
+    for p in people:
+        full = name_tokens(p.key)
+        by_last.setdefault(full[-1], []).append(p)
+        parts = {tuple(full[a:b]) for a in range(len(full)) for b in range(a + 1, len(full) + 1)}
+        for part in parts:
+            if len(part) < len(full):
+                by_part.setdefault(part, []).append(p)
     for key in list(groups):
         group = groups[key]
-        if group in people or key in ALIASES:
+        if id(group) in is_person or key in ALIASES:
             continue
         words = name_tokens(key)
         if not words or any(w in NON_PERSON_WORDS for w in words):
             continue
-        owners = [p for p in people if _contains(name_tokens(p.key), words)]
+        owners = by_part.get(tuple(words), [])
         if not owners and len(words) == 1 and _is_plural_name(words[0]) and len(words[0]) > 3:
-            owners = [p for p in people if name_tokens(p.key)[-1] == words[0][:-1]]  # "Bidens"
+            owners = by_last.get(words[0][:-1], [])  # "Bidens"
         if not owners:
             continue
         kept: list[_Mention] = []
@@ -734,6 +778,15 @@ def _link_short_org_names(groups: dict[str, _Group]) -> None:
     if not orgs:
         return
     qualifiers = {k for k, g in groups.items() if g.label() in _PLACES | {"NORP"}}
+    # full names by the short names they may extend: their first words (before legal
+    # forms) and last words (after a country); a lookup, not a scan of every organisation
+    fulls = [(_org_words(k), g) for k, g in orgs]
+    by_short: dict[tuple[str, ...], list[int]] = {}
+    for i, (full, _) in enumerate(fulls):
+        shorts = {tuple(full[:n]) for n in range(1, len(full))}
+        shorts.update(tuple(full[-n:]) for n in range(max(1, len(full) - 2), len(full)))
+        for short in shorts:
+            by_short.setdefault(short, []).append(i)
     for key in list(groups):
         group = groups[key]
         label = group.label()
@@ -745,10 +798,10 @@ def _link_short_org_names(groups: dict[str, _Group]) -> None:
             continue
         words = _org_words(key)
         owners = [
-            g
-            for k, g in orgs
-            if g is not group
-            and _adds_only(words, _org_words(k), qualifiers if label == "ORG" else None)
+            fulls[i][1]
+            for i in by_short.get(tuple(words), [])
+            if fulls[i][1] is not group
+            and _adds_only(words, fulls[i][0], qualifiers if label == "ORG" else None)
         ]
         if len(owners) != 1:
             continue
@@ -790,6 +843,10 @@ def _retype_common_nouns(groups: dict[str, _Group]) -> None:
     speaks and is used like a common noun or a place ("the Sharks", "a hard Brexit", "in
     Java") is not a person."""
     surnames = {name_tokens(g.key)[-1] for g in groups.values() if _is_person_group(g)}
+    by_word: dict[str, list[_Group]] = {}  # the groups whose key has the word, in order
+    for key, group in groups.items():
+        for w in set(key.split()):
+            by_word.setdefault(w, []).append(group)
     for group in groups.values():
         words = name_tokens(group.key)
         if group.label() != "PERSON" or len(words) != 1 or words[0] in surnames:
@@ -805,7 +862,7 @@ def _retype_common_nouns(groups: dict[str, _Group]) -> None:
         elif place > common:
             new = "GPE"
         else:
-            new = _other_label(group, groups, words[0])
+            new = _other_label(group, by_word.get(words[0], []))
         for m in group.mentions:
             m.label = new
 
@@ -823,12 +880,13 @@ def _name_shaped(name: str) -> bool:
     )
 
 
-def _other_label(group: _Group, groups: dict[str, _Group], word: str) -> str:
+def _other_label(group: _Group, holders: list[_Group]) -> str:
     """The type a word that is not a person takes: that of the names it is part of ("South
-    Surrey", "City of Surrey"), else its own other votes, else ORG."""
+    Surrey", "City of Surrey": the `holders`, groups whose key has the word), else its own
+    other votes, else ORG."""
     votes: Counter[str] = Counter()
-    for key, other in groups.items():
-        if other is not group and word in key.split():
+    for other in holders:
+        if other is not group:
             lab = other.label()
             if lab != "PERSON":
                 votes["GPE" if lab in _PLACES else lab] += 1
@@ -857,18 +915,12 @@ def _link_acronyms(groups: dict[str, _Group]) -> None:
             groups[target].mentions.extend(groups.pop(key).mentions)
 
 
-def _contains(full: list[str], part: list[str]) -> bool:
-    n = len(part)
-    return len(full) > n and any(full[i : i + n] == part for i in range(len(full) - n + 1))
-
-
 # -- pass 4: ranking -----------------------------------------------------------------------------
 
 
-def _rank(groups: list[_Group], doc: Doc, length: int) -> list[Entity]:
+def _rank(groups: list[_Group], length: int) -> list[Entity]:
     if not groups:
         return []
-    subjects = _subject_starts(doc)
     top = max(sum(1 for m in g.mentions if m.source == "text") for g in groups) or 1
     scored: list[tuple[float, int, _Group]] = []
     for g in groups:
@@ -876,7 +928,7 @@ def _rank(groups: list[_Group], doc: Doc, length: int) -> list[Entity]:
         freq = len(in_text) / top
         early = 1.0 - (g.first / max(length, 1)) if in_text else 0.0
         in_title = 1.0 if any(m.source == "title" for m in g.mentions) else 0.0
-        subject = sum(1 for m in in_text if m.start in subjects) / max(len(in_text), 1)
+        subject = sum(1 for m in in_text if m.subject) / max(len(in_text), 1)
         salience = 0.45 * freq + 0.2 * early + 0.2 * in_title + 0.15 * subject
         scored.append((round(min(max(salience, 0.0), 1.0), 4), g.first, g))
     scored.sort(key=lambda t: (-t[0], t[1]))
