@@ -447,6 +447,12 @@ class IngestService:
             u.job_id for u in unacked if now - u.taken_at < self._patience.get(u.job_id, limit)
         }
         lost = [job_id for job_id in idle if job_id not in waiting and job_id not in taken]
+        if lost:
+            # a job may have finished (published, then acknowledged) while the broker was read
+            pipe = self.redis.pipeline(transaction=False)
+            for job_id in lost:
+                pipe.exists(self.keys.published(job_id), self.keys.failed(job_id))
+            lost = [job_id for job_id, n in zip(lost, pipe.execute(), strict=True) if not n]
         old = [u for u in unacked if now - u.taken_at >= limit and u.job_id not in self._in_flight]
         pipe = self.redis.pipeline(transaction=False)
         for entry in old:
