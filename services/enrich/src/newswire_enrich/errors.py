@@ -6,6 +6,7 @@
     ├── BadInputError           the file itself is at fault: retrying cannot help
     │   ├── UnsupportedJSONError   JSON that is not an article shape we know
     │   ├── EmptyArticleError      nothing left after cleaning
+    │   ├── UnprocessableTextError spaCy or a step cannot process the text
     │   └── InvalidJobError        a queue message that is not a valid ArticleJob
     └── TransientError          worth retrying later (Redis away, disk full, ...)
 
@@ -29,6 +30,10 @@ class UnsupportedJSONError(BadInputError):
 
 class EmptyArticleError(BadInputError):
     """The article has no body text left after cleaning."""
+
+
+class UnprocessableTextError(BadInputError):
+    """spaCy or an extraction step fails on this text: the same text fails the same way."""
 
 
 class InvalidJobError(BadInputError):

@@ -9,6 +9,13 @@
 The same object serves the one-shot CLI (``newswire enrich``) and the Celery workers. Each step
 is a plain function of its own module (``clean``, ``entities``, ``quotes``), testable without
 Redis; this class only sequences them and times them.
+
+A body longer than ``chunk_chars`` (``NEWSWIRE_CHUNK_CHARS``) is parsed in pieces cut at
+paragraph breaks (``_chunks``): the name mentions of every piece are grouped into entities
+of the whole body, then quotes are found piece by piece, each parsed piece kept compressed in
+between, so memory follows the piece size, not the article's, and time grows linearly.
+Offsets always point into the whole ``text``. A shorter body is one piece: parsed and
+extracted exactly as a whole.
 """
 
 from __future__ import annotations
@@ -25,14 +32,30 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 from newswire_enrich import __version__
+from newswire_enrich._chunks import (
+    QUOTE_CONTEXT_CHARS,
+    MentionIndex,
+    Shelf,
+    shift_quotes,
+    split_text,
+)
 from newswire_enrich.clean import CleanedArticle, clean_article
-from newswire_enrich.entities import extract_entities
+from newswire_enrich.entities import BodyMention, body_mentions, group_mentions
+from newswire_enrich.errors import UnprocessableTextError
 from newswire_enrich.nlp import load_model
 from newswire_enrich.quotes import extract_quotes
-from newswire_enrich.settings import DEFAULT_MODEL
+from newswire_enrich.settings import DEFAULT_MODEL, PipelineSettings
 from newswire_shared.jobs import job_from_bytes
 from newswire_shared.logs import get_logger
-from newswire_shared.schemas import ArticleJob, EnrichedArticle, MediaType, PipelineInfo, StepTiming
+from newswire_shared.schemas import (
+    ArticleJob,
+    EnrichedArticle,
+    Entity,
+    MediaType,
+    PipelineInfo,
+    Quote,
+    StepTiming,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -40,6 +63,13 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 _HEADLINE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+#: What a step raises when the text itself defeats it (spaCy's own errors are ValueErrors).
+#: The same text fails the same way again: the job fails at once, not retryable.
+_TEXT_FAULTS = (ValueError, IndexError, KeyError, TypeError, RecursionError)
+
+
+def _default_chunk_chars() -> int:
+    return PipelineSettings().chunk_chars
 
 
 @dataclass
@@ -47,6 +77,8 @@ class Pipeline:
     """Runs the enrichment steps on articles; call :meth:`setup` once before use."""
 
     model_name: str = DEFAULT_MODEL
+    #: A body longer than this is parsed in pieces (default ``NEWSWIRE_CHUNK_CHARS``).
+    chunk_chars: int = field(default_factory=_default_chunk_chars)
     _nlp: Language | None = field(default=None, init=False, repr=False)
 
     def setup(self) -> None:
@@ -70,18 +102,10 @@ class Pipeline:
 
     def enrich(self, job: ArticleJob) -> EnrichedArticle:
         """Return the enriched article for `job`; raises BadInputError for unusable input."""
-        timings: list[StepTiming] = []
-        with _timed("clean", timings):
+        clock = _Clock()
+        with clock("clean"):
             cleaned = clean_article(job.text, job.source.media_type, job.source.filename)
-        with _timed("nlp", timings):
-            doc = self.nlp(cleaned.text)
-            title_doc = (
-                self.nlp(headline_for_ner(cleaned.title, cleaned.text)) if cleaned.title else None
-            )
-        with _timed("entities", timings):
-            entities = extract_entities(doc, title_doc)
-        with _timed("quotes", timings):
-            quotes = extract_quotes(doc, entities)
+        entities, quotes = self._extract(cleaned.text, cleaned.title, clock)
         return EnrichedArticle(
             job_id=job.job_id,
             source=job.source,
@@ -94,9 +118,46 @@ class Pipeline:
             url=cleaned.url,
             entities=entities,
             quotes=quotes,
-            pipeline=self._info(timings),
+            pipeline=self._info(clock.timings()),
             enriched_at=datetime.now(UTC),
         )
+
+    def _extract(
+        self, text: str, title: str | None, clock: _Clock
+    ) -> tuple[list[Entity], list[Quote]]:
+        """Entities and quotes of the clean body `text`, piece by piece (see the module)."""
+        nlp = self.nlp
+        pieces = split_text(text, min(self.chunk_chars, nlp.max_length))
+        if len(pieces) > 1:
+            log.info("long_text", chars=len(text), pieces=len(pieces), chunk_chars=self.chunk_chars)
+        mentions: list[BodyMention] = []
+        shelf = Shelf(pieces, nlp.vocab)
+        for k, piece in enumerate(pieces):
+            with clock("nlp"):
+                doc = nlp(text[piece.start : piece.end])
+            with clock("entities"):
+                mentions += body_mentions(doc, piece.start)
+            with clock("nlp"):
+                shelf.put(k, doc)
+        with clock("nlp"):
+            title_doc = nlp(headline_for_ner(title, text)) if title else None
+        with clock("entities"):
+            entities = group_mentions(mentions, title_doc, len(text))
+        mentions.clear()
+        if len(pieces) == 1:
+            with clock("quotes"):
+                return entities, extract_quotes(doc, entities)
+        quotes: list[Quote] = []
+        with clock("quotes"):
+            index = MentionIndex(entities)
+        for k, piece in enumerate(pieces):
+            with clock("quotes"):
+                # the piece with the text around it: speakers named before a cut, a quote
+                # running on into the next paragraphs
+                around, begin, end = shelf.around(k, QUOTE_CONTEXT_CHARS)
+                found = shift_quotes(extract_quotes(around, index.within(begin, end)), begin)
+                quotes += [q for q in found if piece.start <= q.start < piece.end]
+        return entities, quotes
 
     def enrich_bytes(self, data: bytes, filename: str, media_type: MediaType) -> EnrichedArticle:
         """Decode a file's bytes as ingest does, then enrich them."""
@@ -144,10 +205,25 @@ def headline_for_ner(title: str, body: str) -> str:
     return "".join(chars)
 
 
-@contextmanager
-def _timed(step: str, timings: list[StepTiming]) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings.append(StepTiming(step=step, seconds=round(time.perf_counter() - started, 6)))
+class _Clock:
+    """Runs the steps: seconds per step, summed over the pieces of a long text, in the order
+    first run; an error the text itself causes becomes an UnprocessableTextError."""
+
+    def __init__(self) -> None:
+        self._seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        except _TEXT_FAULTS as exc:
+            log.exception("step_failed", step=step)
+            reason = f"the {step} step cannot process this text: {type(exc).__name__}: {exc}"
+            raise UnprocessableTextError(reason[:500]) from exc
+        finally:
+            spent = time.perf_counter() - started
+            self._seconds[step] = self._seconds.get(step, 0.0) + spent
+
+    def timings(self) -> list[StepTiming]:
+        return [StepTiming(step=s, seconds=round(t, 6)) for s, t in self._seconds.items()]

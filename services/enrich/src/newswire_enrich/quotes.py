@@ -102,7 +102,7 @@ def _clause_end(verb: Token, comp: Token) -> Token:
         and c.dep_ == "advcl"
         and is_quoting(c)
         and any(g.dep_ == "ccomp" for g in c.children)
-        and not _open_quote(verb.doc.text[verb.idx : c.idx])
+        and not _open_quote(verb.doc[verb.i : c.i].text_with_ws)  # not doc.text: O(doc)
     ]
     for child in sorted([*verb.rights, *participles], key=lambda t: t.i):
         if child.i <= comp.i:
