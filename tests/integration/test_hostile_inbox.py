@@ -320,7 +320,6 @@ def test_recursive_inbox_keeps_paths_and_ignores_globs(
         services,
         NEWSWIRE_RECURSIVE="true",
         NEWSWIRE_IGNORE="drafts/**, *.skip.txt",
-        NEWSWIRE_RESCAN_SECONDS="2",
     )
     staging = services.tmp_path / "staging"
     (staging / "agency" / "2024").mkdir(parents=True)
@@ -336,8 +335,13 @@ def test_recursive_inbox_keeps_paths_and_ignores_globs(
         90,
         what="agency/2024/x.txt done\n" + services.log("ingest")[-3000:],
     )
+    # native events of an existing sub-folder (the rescan is five minutes away)
     (services.inbox / "agency" / "2024" / "later.txt").write_text(_article(6), encoding="utf-8")
+    (services.inbox / "agency" / "empty.txt").write_text("", encoding="utf-8")
     wait_until(lambda: (done / "agency" / "2024" / "later.txt").exists(), 60, what="later.txt")
+    error = services.inbox / "failed" / "agency" / "empty.txt.error.json"
+    wait_until(error.exists, 30, what="agency/empty.txt failed")
+    assert json.loads(error.read_text(encoding="utf-8"))["path"] == "agency/empty.txt"
     _drop_and_wait(services)
     results = _results(services)
     assert results["x.txt"].source.path == "agency/2024/x.txt"

@@ -190,6 +190,11 @@ class FailureRecord(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
     job_id: str | None = Field(default=None, description="None when the file could not be read.")
     filename: str = Field(description="Name of the file, as in `Source.filename`.")
+    path: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Path inside the inbox, as in `Source.path` (sub-folders only).",
+    )
     stage: Literal["ingest", "enrich"]
     error: str = Field(description="Short machine-readable error class, e.g. 'DecodeError'.")
     reason: str = Field(description="What went wrong, for a person.")

@@ -49,7 +49,10 @@ def main(settings: IngestSettings | None = None) -> None:
     signal.signal(signal.SIGINT, _stop)
     service = build_service(settings)
     watcher = InboxWatcher(
-        settings.inbox, polling=settings.polling, poll_interval=settings.poll_interval
+        settings.inbox,
+        polling=settings.polling,
+        poll_interval=settings.poll_interval,
+        recursive=settings.recursive,
     )
     try:
         service.run(stop, watcher)

@@ -347,6 +347,7 @@ class IngestService:
         name = self.inbox.display_name(path)
         record = FailureRecord(
             filename=name,
+            path=self.inbox.relative_path(path),
             stage="ingest",
             error=type(exc).__name__.removesuffix("Error") or "Rejected",
             reason=str(exc),
@@ -523,8 +524,11 @@ class IngestService:
         self._forget(job_id)
         for path in paths:
             if path.exists():
-                name = self.inbox.display_name(path)
-                self.inbox.fail(path, record.model_copy(update={"filename": name}))
+                where = {
+                    "filename": self.inbox.display_name(path),
+                    "path": self.inbox.relative_path(path),
+                }
+                self.inbox.fail(path, record.model_copy(update=where))
         self.counters.failed += 1
         log.warning(
             "failed",
