@@ -31,38 +31,35 @@ See ``bench/README.md`` for what each figure means.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
-from typing import Any, TextIO
+from typing import Any
 
 import psutil
 import redis
 
+import _support
+from _support import positive_int, say
 from newswire.redis_server import RedisServer
+from newswire_ingest._broker import BrokerView
 from newswire_shared.keys import RedisKeys
 from newswire_shared.schemas import content_sha256, job_id_for
 
 KEYS = RedisKeys()
-#: Celery's queue of enrichment jobs (a Redis list) and kombu's hash of unacknowledged
-#: deliveries (redelivered only after the one-hour visibility timeout).
+#: Celery's queue of enrichment jobs (read through ingest's :class:`BrokerView`: the Redis
+#: lists of the queue and kombu's hash of unacknowledged deliveries, which are redelivered
+#: only after the one-hour visibility timeout).
 QUEUE = "newswire.enrich"
-UNACKED = "unacked"
-#: kombu's separator of priority sub-queues (``newswire.enrich\x06\x163``).
-PRIORITY_SEP = "\x06\x16"
 
 STABLE_SECONDS = 0.5
 TICK_SECONDS = 0.2
@@ -78,11 +75,6 @@ LEFTOVER_LIMIT = 0.01
 
 class ChaosError(RuntimeError):
     """The benchmark could not run."""
-
-
-def say(text: str, out: TextIO = sys.stderr) -> None:
-    """Print a progress line."""
-    print(text, file=out, flush=True)
 
 
 # --------------------------------------------------------------------------- articles
@@ -277,6 +269,11 @@ class Cluster:
             )
         return self._client
 
+    @property
+    def broker(self) -> BrokerView:
+        """The broker's copy of the enrichment queue, read through :attr:`client`."""
+        return BrokerView(self.client, QUEUE)
+
     # -- Redis --
 
     def start_redis(self) -> None:
@@ -296,24 +293,19 @@ class Cluster:
 
     def env(self, name: str) -> dict[str, str]:
         """Environment of service `name`, as a container would get it."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
-        env.update(
-            {
-                "REDIS_URL": self.server.url,
-                "NEWSWIRE_INBOX": str(self.inbox),
-                "NEWSWIRE_RESULTS_DIR": str(self.results),
-                "NEWSWIRE_STABLE_SECONDS": str(STABLE_SECONDS),
-                "NEWSWIRE_TICK_SECONDS": str(TICK_SECONDS),
-                "NEWSWIRE_RESCAN_SECONDS": str(self.args.rescan_seconds),
-                "NEWSWIRE_LOST_AFTER_SECONDS": str(self.args.lost_after),
-                "NEWSWIRE_CONCURRENCY": str(self.args.concurrency),
-                "NEWSWIRE_LOG_LEVEL": "INFO",
-                "NEWSWIRE_LOG_FORMAT": "json",
-                "NEWSWIRE_HEARTBEAT_FILE": str(self.work / f"{name}.heartbeat"),
-                "NEWSWIRE_READY_FILE": str(self.ready_file(name)),
-            }
+        return _support.service_env(
+            redis_url=self.server.url,
+            inbox=self.inbox,
+            results=self.results,
+            heartbeat=self.work / f"{name}.heartbeat",
+            ready=self.ready_file(name),
+            stable_seconds=STABLE_SECONDS,
+            tick_seconds=TICK_SECONDS,
+            concurrency=self.args.concurrency,
+            log_level="INFO",
+            NEWSWIRE_RESCAN_SECONDS=str(self.args.rescan_seconds),
+            NEWSWIRE_LOST_AFTER_SECONDS=str(self.args.lost_after),
         )
-        return env
 
     def ready_file(self, name: str) -> Path:
         """The ready file of worker `name`."""
@@ -322,14 +314,7 @@ class Cluster:
     def start(self, name: str, module: str) -> subprocess.Popen[bytes]:
         """Start ``python -m module`` as service `name`, appending to ``logs/<name>.log``."""
         self.logs.mkdir(exist_ok=True)
-        with (self.logs / f"{name}.log").open("ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", module],
-                env=self.env(name),
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
+        proc = _support.start_service(module, self.env(name), self.logs / f"{name}.log")
         self.procs[name] = proc
         self.exited.pop(name, None)
         return proc
@@ -394,22 +379,11 @@ class Cluster:
         """Stop service `name` with SIGTERM (SIGKILL after `timeout`); return seconds taken."""
         proc = self.procs.pop(name)
         started = time.monotonic()
-        try:
-            descendants = psutil.Process(proc.pid).children(recursive=True)
-        except psutil.Error:
-            descendants = []
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.event("stop-timeout", f"{name} did not stop {timeout:.0f}s after SIGTERM")
-                proc.kill()
-                proc.wait()
-        _, alive = psutil.wait_procs(descendants, timeout=10)
-        for child in alive:
-            with suppress(psutil.Error):
-                child.kill()
+
+        def timed_out() -> None:
+            self.event("stop-timeout", f"{name} did not stop {timeout:.0f}s after SIGTERM")
+
+        _support.stop_tree(proc, timeout, grace=10, on_timeout=timed_out)
         return time.monotonic() - started
 
     def check_exits(self) -> None:
@@ -426,8 +400,7 @@ class Cluster:
 
     def log_tail(self, name: str, chars: int = 2000) -> str:
         """The end of service `name`'s log."""
-        path = self.logs / f"{name}.log"
-        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+        return _support.log_tail(self.logs / f"{name}.log", chars)
 
     def stop_all(self) -> None:
         """Stop every service, then Redis; nothing is left running."""
@@ -435,20 +408,6 @@ class Cluster:
             with suppress(Exception):
                 self.terminate(name, timeout=30)
         self.server.stop()
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt so that ``finally`` blocks stop the services."""
-
-    def _raise(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _raise)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # --------------------------------------------------------------------------- observing
@@ -495,12 +454,9 @@ class Snapshot:
         )
 
 
-def queue_lengths(client: redis.Redis) -> tuple[int, int]:
+def queue_lengths(broker: BrokerView) -> tuple[int, int]:
     """Return (messages waiting in the Celery queue lists, entries of kombu's unacked hash)."""
-    waiting = int(client.llen(QUEUE))
-    for key in client.scan_iter(match=f"{QUEUE}{PRIORITY_SEP}*", count=1000):
-        waiting += int(client.llen(key))
-    return waiting, int(client.hlen(UNACKED))
+    return broker.waiting(), broker.unacked_count()
 
 
 def snapshot(cluster: Cluster) -> Snapshot:
@@ -508,7 +464,7 @@ def snapshot(cluster: Cluster) -> Snapshot:
     queue: int | None
     unacked: int | None
     try:
-        queue, unacked = queue_lengths(cluster.client)
+        queue, unacked = queue_lengths(cluster.broker)
     except redis.RedisError:
         queue = unacked = None
     results = sum(1 for name in _files(cluster.results) if name.endswith(".json"))
@@ -524,31 +480,9 @@ def snapshot(cluster: Cluster) -> Snapshot:
     )
 
 
-def _message_job_id(raw: bytes | str) -> str | None:
-    """Return the job id of a kombu message (a queue entry or an unacked hash value)."""
-    try:
-        message = json.loads(raw)
-        if isinstance(message, list):  # unacked: [message, exchange, routing_key]
-            message = message[0]
-        body = message["body"]
-        if message.get("properties", {}).get("body_encoding") == "base64":
-            body = base64.b64decode(body)
-        args = json.loads(body)[0]
-        return str(args[0]["job_id"])
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
-
-
-def leftover_messages(client: redis.Redis) -> dict[str, list[str | None]]:
+def leftover_messages(broker: BrokerView) -> dict[str, list[str | None]]:
     """Return the job ids of the messages in the queue lists and the unacked hash."""
-    waiting: list[str | None] = []
-    keys = [QUEUE, *client.scan_iter(match=f"{QUEUE}{PRIORITY_SEP}*", count=1000)]
-    for key in keys:
-        length = int(client.llen(key))
-        for start in range(0, length, 1000):
-            waiting.extend(_message_job_id(m) for m in client.lrange(key, start, start + 999))
-    unacked = [_message_job_id(m) for m in client.hvals(UNACKED)]
-    return {"queue": waiting, "unacked": unacked}
+    return {"queue": broker.waiting_messages(), "unacked": broker.unacked_messages()}
 
 
 def stream_job_ids(client: redis.Redis, stream: str) -> list[str]:
@@ -767,12 +701,12 @@ def drain(run: Run) -> dict[str, int | None]:
     cluster = run.cluster
     at_settle: dict[str, int | None] = {"queue": None, "unacked": None}
     with suppress(redis.RedisError):
-        queue, unacked = queue_lengths(cluster.client)
+        queue, unacked = queue_lengths(cluster.broker)
         at_settle = {"queue": queue, "unacked": unacked}
     deadline = time.monotonic() + run.args.drain
     while time.monotonic() < deadline:
         with suppress(redis.RedisError):
-            if sum(queue_lengths(cluster.client)) == 0:
+            if sum(queue_lengths(cluster.broker)) == 0:
                 break
         time.sleep(POLL_SECONDS)
     return at_settle
@@ -856,7 +790,7 @@ def summarize(run: Run, at_settle: dict[str, int | None], wall: float) -> dict[s
     not_on_stream = sorted(by_id[j].name for j in result_ids & set(by_id) - distinct)
     per_id = Counter(ours)
     duplicated = sorted(by_id[j].name for j, c in per_id.items() if c > 1)
-    messages = leftover_messages(client)
+    messages = leftover_messages(cluster.broker)
     finished = result_ids | distinct | failed_ids
     left_queue = len(messages["queue"]) + len(messages["unacked"])
     redundant = sum(
@@ -992,8 +926,7 @@ def render_table(report: dict[str, Any]) -> str:
             rows.append(("e.g.", f"{kind}: {', '.join(names)}"))
     verdict = [name for name, ok in report["checks"].items() if not ok]
     rows.append(("verdict", "PASS" if not verdict else "FAIL: " + "; ".join(verdict)))
-    width = max(len(label) for label, _ in rows)
-    return "\n".join(f"{label:<{width}}  {text}" for label, text in rows)
+    return _support.table(rows)
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -1005,13 +938,11 @@ def _counts(counts: dict[str, int]) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--n", type=_positive, default=10_000, help="articles to drop (10000)")
-    ap.add_argument("--workers", type=_positive, default=2, help="worker processes (2)")
+    ap = _support.arg_parser(__doc__)
+    ap.add_argument("--n", type=positive_int, default=10_000, help="articles to drop (10000)")
+    ap.add_argument("--workers", type=positive_int, default=2, help="worker processes (2)")
     ap.add_argument(
-        "--concurrency", type=_positive, default=1, help="pool processes per worker (1)"
+        "--concurrency", type=positive_int, default=1, help="pool processes per worker (1)"
     )
     ap.add_argument("--timeout", type=float, default=7200.0, help="seconds to wait in all (7200)")
     ap.add_argument(
@@ -1056,13 +987,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the exit status (0: every check passed)."""
     args = parse_args(argv)
@@ -1079,31 +1003,27 @@ def main(argv: list[str] | None = None) -> int:
     cluster = Cluster(work, args)
     run = Run(args, cluster, articles, staging)
     t0 = time.monotonic()
-    try:
-        with sigterm_as_interrupt():
-            try:
-                execute(run)
-                at_settle = drain(run)
-                report = summarize(run, at_settle, time.monotonic() - t0)
-            finally:
-                cluster.stop_all()
-    except KeyboardInterrupt:
-        say("interrupted; services stopped")
-        return 130
-    except ChaosError as exc:
-        say(f"chaos failed: {exc}")
-        return 2
-    finally:
-        if args.keep:
-            say(f"kept {work} (service logs in {cluster.logs})")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    table = render_table(report)
-    if args.json:
-        say(table)
-        print(json.dumps(report, indent=2))
-    else:
-        print(table)
+
+    def body() -> dict[str, Any]:
+        try:
+            execute(run)
+            at_settle = drain(run)
+            return summarize(run, at_settle, time.monotonic() - t0)
+        finally:
+            cluster.stop_all()
+
+    report = _support.run_in_work_folder(
+        work,
+        body,
+        keep=args.keep,
+        kept=f"{work} (service logs in {cluster.logs})",
+        error=ChaosError,
+        error_status=2,
+        name="chaos",
+    )
+    if isinstance(report, int):
+        return report
+    _support.print_report(report, render_table(report), args.json)
     return 0 if report["ok"] else 1
 
 

@@ -17,24 +17,20 @@ import argparse
 import json
 import os
 import random
-import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
-from typing import Any, TextIO
+from typing import Any
 
 import psutil
 import spacy.util
 
+import _support
+from _support import positive_int, say
 from newswire.redis_server import RedisServer
 from newswire_enrich.clean import clean_article
 from newswire_enrich.errors import BadInputError
@@ -151,35 +147,22 @@ class Services:
 
     def env(self) -> dict[str, str]:
         """Environment of a service process, as a container would get it."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
-        env.update(
-            {
-                "REDIS_URL": self.redis_url,
-                "NEWSWIRE_INBOX": str(self.inbox),
-                "NEWSWIRE_RESULTS_DIR": str(self.results),
-                "NEWSWIRE_CONCURRENCY": str(self.args.workers),
-                "NEWSWIRE_SPACY_MODEL": self.args.model,
-                "NEWSWIRE_STABLE_SECONDS": str(STABLE_SECONDS),
-                "NEWSWIRE_TICK_SECONDS": str(TICK_SECONDS),
-                "NEWSWIRE_LOG_LEVEL": self.args.log_level,
-                "NEWSWIRE_LOG_FORMAT": "json",
-                "NEWSWIRE_HEARTBEAT_FILE": str(self.work / "heartbeat"),
-                "NEWSWIRE_READY_FILE": str(self.ready_file),
-            }
+        return _support.service_env(
+            redis_url=self.redis_url,
+            inbox=self.inbox,
+            results=self.results,
+            heartbeat=self.work / "heartbeat",
+            ready=self.ready_file,
+            stable_seconds=STABLE_SECONDS,
+            tick_seconds=TICK_SECONDS,
+            concurrency=self.args.workers,
+            log_level=self.args.log_level,
+            NEWSWIRE_SPACY_MODEL=self.args.model,
         )
-        return env
 
     def start(self, name: str, module: str) -> subprocess.Popen[bytes]:
         """Start ``python -m module`` as service `name`, logging to ``<work>/<name>.log``."""
-        with (self.work / f"{name}.log").open("ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", module],
-                env=self.env(),
-                stdout=log,
-                stderr=log,
-                # Own session: a terminal's Ctrl-C reaches the bench only; it stops us in order.
-                start_new_session=True,
-            )
+        proc = _support.start_service(module, self.env(), self.work / f"{name}.log")
         self.procs[name] = proc
         return proc
 
@@ -205,33 +188,14 @@ class Services:
 
     def log_tail(self, name: str, chars: int = 2000) -> str:
         """The end of service `name`'s log."""
-        path = self.work / f"{name}.log"
-        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+        return _support.log_tail(self.work / f"{name}.log", chars)
 
     def stop_all(self) -> None:
         """Stop the worker, then ingest (SIGTERM, then SIGKILL); no process is left behind."""
         for name in ("worker", "ingest"):
             proc = self.procs.pop(name, None)
             if proc is not None:
-                _stop_tree(proc)
-
-
-def _stop_tree(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    try:
-        descendants = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        descendants = []
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    _, alive = psutil.wait_procs(descendants, timeout=5)
-    for child in alive:
-        with suppress(psutil.Error):
-            child.kill()
+                _support.stop_tree(proc, 30.0, grace=5)
 
 
 class MemorySampler:
@@ -282,20 +246,6 @@ class MemorySampler:
         self.peak_main = max(self.peak_main, main)
         self.peak_tree = max(self.peak_tree, total)
         self.samples += 1
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt so that ``finally`` blocks stop the services."""
-
-    def _raise(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _raise)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # --------------------------------------------------------------------------- the run
@@ -577,13 +527,7 @@ def render_table(report: dict[str, Any]) -> str:
         rows.append(
             ("ratio", f"pipeline / baseline = {report['ratio_pipeline_over_baseline']:.2f}")
         )
-    width = max(len(label) for label, _ in rows)
-    return "\n".join(f"{label:<{width}}  {text}" for label, text in rows)
-
-
-def say(text: str, out: TextIO = sys.stderr) -> None:
-    """Print a progress line."""
-    print(text, file=out, flush=True)
+    return _support.table(rows)
 
 
 # --------------------------------------------------------------------------- main
@@ -591,11 +535,9 @@ def say(text: str, out: TextIO = sys.stderr) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--articles", type=_positive, default=300, help="files to drop (300)")
-    ap.add_argument("--workers", type=_positive, default=2, help="pool processes (2)")
+    ap = _support.arg_parser(__doc__)
+    ap.add_argument("--articles", type=positive_int, default=300, help="files to drop (300)")
+    ap.add_argument("--workers", type=positive_int, default=2, help="pool processes (2)")
     ap.add_argument(
         "--corpus",
         type=Path,
@@ -607,7 +549,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     ap.add_argument(
         "--batch-size",
-        type=_positive,
+        type=positive_int,
         default=None,
         help="nlp.pipe batch size (default: articles / (4 x workers), between 1 and 64, so "
         "that every process gets several batches)",
@@ -621,13 +563,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.batch_size is None:
         args.batch_size = max(1, min(64, args.articles // (4 * args.workers)))
     return args
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -644,20 +579,15 @@ def main(argv: list[str] | None = None) -> int:
         say(f"bench failed: {exc}")
         return 1
     work = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
-    try:
-        with sigterm_as_interrupt():
-            return _run(args, inputs, len(files), work)
-    except KeyboardInterrupt:
-        say("interrupted; services stopped")
-        return 130
-    except BenchError as exc:
-        say(f"bench failed: {exc}")
-        return 1
-    finally:
-        if args.keep:
-            say(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+    return _support.run_in_work_folder(
+        work,
+        lambda: _run(args, inputs, len(files), work),
+        keep=args.keep,
+        kept=str(work),
+        error=BenchError,
+        error_status=1,
+        name="bench",
+    )
 
 
 def _run(args: argparse.Namespace, inputs: list[BenchInput], corpus_size: int, work: Path) -> int:
@@ -667,12 +597,7 @@ def _run(args: argparse.Namespace, inputs: list[BenchInput], corpus_size: int, w
         say(f"baseline: nlp.pipe over {len(inputs)} cleaned texts ...")
         baseline = run_baseline(args, inputs)
     report = summarize(args, inputs, corpus_size, run, baseline)
-    table = render_table(report)
-    if args.json:
-        say(table)
-        print(json.dumps(report, indent=2))
-    else:
-        print(table)
+    _support.print_report(report, render_table(report), args.json)
     return 0
 
 

@@ -16,6 +16,27 @@ from newswire.redis_server import RedisServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
+#: The `newswire` command, run with the suite's interpreter.
+NEWSWIRE = [sys.executable, "-m", "newswire"]
+
+
+def cli_env() -> dict[str, str]:
+    """Environment of a `newswire` command as a user runs it: no NEWSWIRE_* nor REDIS_URL."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("NEWSWIRE_") and k not in ("REDIS_URL",)
+    }
+
+
+def start_run(tmp_path: Path, *, workers: int) -> subprocess.Popen[str]:
+    """Start `newswire run` on `tmp_path`'s inbox/, results/ and data/ (output piped)."""
+    return subprocess.Popen(
+        [*NEWSWIRE, "run", "--inbox", str(tmp_path / "inbox"), "--results",
+         str(tmp_path / "results"), "--data", str(tmp_path / "data"), "--workers",
+         str(workers), "--stable-seconds", "0.3"],
+        env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -14,35 +14,17 @@ from pathlib import Path
 import pytest
 
 from newswire_shared.schemas import EnrichedArticle
-from tests.conftest import SEEDS, wait_until
+from tests.conftest import NEWSWIRE, SEEDS, cli_env, start_run, wait_until
 
 pytestmark = pytest.mark.integration
-NEWSWIRE = [sys.executable, "-m", "newswire"]
-
-
-def _env() -> dict[str, str]:
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("NEWSWIRE_") and k not in ("REDIS_URL",)
-    }
 
 
 def _status(data: Path) -> dict[str, int]:
     out = subprocess.run(
         [*NEWSWIRE, "status", "--json", "--data", str(data)],
-        env=_env(), capture_output=True, text=True, check=True,
+        env=cli_env(), capture_output=True, text=True, check=True,
     )  # fmt: skip
     return json.loads(out.stdout)  # type: ignore[no-any-return]
-
-
-def _start_run(tmp_path: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*NEWSWIRE, "run", "--inbox", str(tmp_path / "inbox"), "--results",
-         str(tmp_path / "results"), "--data", str(tmp_path / "data"), "--workers", "2",
-         "--stable-seconds", "0.3"],
-        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
 
 
 def _interrupt(proc: subprocess.Popen[str]) -> str:
@@ -54,7 +36,7 @@ def _interrupt(proc: subprocess.Popen[str]) -> str:
 
 def test_run_processes_dropped_files_and_resumes_after_restart(tmp_path: Path) -> None:
     """`newswire run` with its private Redis: 5 seeds in, 5 results out; state survives Ctrl-C."""
-    proc = _start_run(tmp_path)
+    proc = start_run(tmp_path, workers=2)
     try:
         wait_until(lambda: (tmp_path / "data" / "redis.url").exists(), 30, what="redis up")
         for seed in sorted(SEEDS.glob("*.txt")):
@@ -70,7 +52,7 @@ def test_run_processes_dropped_files_and_resumes_after_restart(tmp_path: Path) -
     assert len(list((tmp_path / "results").glob("*.json"))) == 5
     assert list((tmp_path / "data" / "redis").glob("appendonly*"))
 
-    proc = _start_run(tmp_path)
+    proc = start_run(tmp_path, workers=2)
     try:
         wait_until(lambda: (tmp_path / "data" / "redis.url").exists(), 30, what="redis up again")
         seed = sorted(SEEDS.glob("*.txt"))[0]
@@ -90,7 +72,7 @@ def test_enrich_one_shot_writes_one_json_per_file(tmp_path: Path) -> None:
     seeds = sorted(SEEDS.glob("*.txt"))
     out = subprocess.run(
         [*NEWSWIRE, "enrich", *map(str, seeds), str(bad), "--out", str(tmp_path / "out")],
-        env=_env(), capture_output=True, text=True,
+        env=cli_env(), capture_output=True, text=True,
     )  # fmt: skip
     assert out.returncode == 1
     assert "empty.txt" in out.stderr
@@ -108,7 +90,7 @@ def test_enrich_explain_shows_rules_and_resolution(tmp_path: Path) -> None:
     seed = sorted(SEEDS.glob("*.txt"))[0]
     out = subprocess.run(
         [*NEWSWIRE, "enrich", str(seed), "--out", str(tmp_path), "--explain"],
-        env=_env(), capture_output=True, text=True, check=True,
+        env=cli_env(), capture_output=True, text=True, check=True,
     )  # fmt: skip
     quote_lines = [line for line in out.stdout.splitlines() if line.strip().startswith("quote")]
     assert quote_lines
@@ -123,7 +105,7 @@ def test_health_reports_stale_heartbeat(tmp_path: Path) -> None:
 
     def health() -> int:
         cmd = [*NEWSWIRE, "health", "--heartbeat", str(beat), "--max-age", "30"]
-        return subprocess.run(cmd, env=_env(), capture_output=True).returncode
+        return subprocess.run(cmd, env=cli_env(), capture_output=True).returncode
 
     assert health() == 1
     beat.touch()
@@ -146,7 +128,7 @@ def test_ingest_command_does_not_import_spacy(tmp_path: Path) -> None:
 
 def test_status_without_redis_says_so(tmp_path: Path) -> None:
     """`newswire status` with nothing listening explains instead of printing a traceback."""
-    env = _env() | {"REDIS_URL": "redis://127.0.0.1:1/0"}
+    env = cli_env() | {"REDIS_URL": "redis://127.0.0.1:1/0"}
     out = subprocess.run(
         [*NEWSWIRE, "status", "--data", str(tmp_path)], env=env, capture_output=True, text=True
     )

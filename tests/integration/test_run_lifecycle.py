@@ -6,7 +6,6 @@ processes) and looks at the real process tree with psutil.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -20,27 +19,9 @@ import redis
 
 from newswire.reaper import Reaper
 from newswire.redis_server import RedisServer
-from tests.conftest import SEEDS, wait_until
+from tests.conftest import NEWSWIRE, SEEDS, cli_env, start_run, wait_until
 
 pytestmark = pytest.mark.integration
-NEWSWIRE = [sys.executable, "-m", "newswire"]
-
-
-def _env() -> dict[str, str]:
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("NEWSWIRE_") and k not in ("REDIS_URL",)
-    }
-
-
-def _start_run(tmp_path: Path, data: Path | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*NEWSWIRE, "run", "--inbox", str(tmp_path / "inbox"), "--results",
-         str(tmp_path / "results"), "--data", str(data or tmp_path / "data"), "--workers", "1",
-         "--stable-seconds", "0.3"],
-        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
 
 
 def _alive(proc: psutil.Process) -> bool:
@@ -88,7 +69,7 @@ def test_no_process_outlives_newswire_run(tmp_path: Path, sig: int) -> None:
     Redis, ingest, the worker's main process and its pool processes are all gone shortly
     after, and Redis was shut down by its own clean shutdown (the append-only file synced).
     """
-    proc = _start_run(tmp_path)
+    proc = start_run(tmp_path, workers=1)
     try:
         tree = _running_tree(tmp_path, proc)
         proc.send_signal(sig)
@@ -111,7 +92,7 @@ def test_second_run_on_the_same_data_folder_refuses(tmp_path: Path) -> None:
 
     The first run's Redis is left alone and the first run goes on processing files.
     """
-    first = _start_run(tmp_path)
+    first = start_run(tmp_path, workers=1)
     try:
         wait_until(lambda: (tmp_path / "data" / "redis.url").exists(), 60, what="redis up")
         url = (tmp_path / "data" / "redis.url").read_text().strip()
@@ -120,7 +101,7 @@ def test_second_run_on_the_same_data_folder_refuses(tmp_path: Path) -> None:
         second = subprocess.run(
             [*NEWSWIRE, "run", "--inbox", str(tmp_path / "inbox2"), "--results",
              str(tmp_path / "results2"), "--data", str(tmp_path / "data")],
-            env=_env(), capture_output=True, text=True, timeout=60,
+            env=cli_env(), capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert time.monotonic() - started < 30
         assert second.returncode == 1
@@ -145,14 +126,14 @@ def test_run_after_sigkill_starts_and_keeps_the_data(tmp_path: Path) -> None:
     It waits for the old processes to stop instead of starting a second Redis on the same
     files, and the old run's state (one article done) is still there.
     """
-    proc = _start_run(tmp_path)
+    proc = start_run(tmp_path, workers=1)
     try:
         tree = _running_tree(tmp_path, proc)
         old_url = (tmp_path / "data" / "redis.url").read_text()
     finally:
         proc.kill()
         proc.wait()
-    again = _start_run(tmp_path)
+    again = start_run(tmp_path, workers=1)
     url_file = tmp_path / "data" / "redis.url"
     try:
         wait_until(

@@ -74,3 +74,29 @@ def test_taken_message_is_unacked_until_dropped(
     message.ack()  # the worker acknowledging later is harmless
     assert view.unacked() == []
     queue.close()
+
+
+def test_every_message_is_listed_by_job(
+    settings: CommonSettings, redis_client: redis.Redis, connection: Connection
+) -> None:
+    """One job id per waiting or unacknowledged message; None for a message not of our task."""
+    _send(settings, "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaa")
+    redis_client.lpush(QUEUE, b"not a kombu message")
+    queue = connection.SimpleQueue(QUEUE)
+    message = queue.get(timeout=5)
+    taken = message.headers["id"].split("-")[0]
+    view = BrokerView(redis_client, QUEUE)
+    assert view.unacked_messages() == [taken]
+    assert view.unacked_count() == 1
+    waiting = view.waiting_messages()
+    assert len(waiting) == view.waiting() == 3
+    assert sorted(j or "" for j in [*waiting, taken]) == [
+        "",
+        "aaaaaaaaaaaaaaaa",
+        "aaaaaaaaaaaaaaaa",
+        "bbbbbbbbbbbbbbbb",
+    ]
+    message.ack()
+    assert view.unacked_messages() == []
+    assert view.unacked_count() == 0
+    queue.close()

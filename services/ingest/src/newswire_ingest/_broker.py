@@ -14,7 +14,7 @@ re-sent, which kombu would otherwise hand out again after its one-hour visibilit
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,15 @@ def _job_id_of_message(raw: Any) -> str | None:
     return job_id_of_task(headers["id"])
 
 
+def _job_id_of_unacked(raw: bytes | str) -> str | None:
+    """Return the job id of an ``unacked`` entry ``[message, ...]``, or None if not ours."""
+    try:
+        message = json.loads(raw)[0]
+    except (ValueError, IndexError, TypeError):
+        return None
+    return _job_id_of_message(message)
+
+
 @dataclass
 class BrokerView:
     """Reads and tidies the broker's copy of the enrichment queue."""
@@ -75,21 +84,30 @@ class BrokerView:
             pipe.llen(key)
         return sum(int(n) for n in pipe.execute())
 
-    def waiting_job_ids(self) -> set[str]:
-        """Return the job ids of every message waiting in the queue (read in chunks)."""
-        found: set[str] = set()
+    def _waiting_raw(self) -> Iterator[bytes | str]:
+        """Every message waiting in the queue, as stored, read in chunks."""
         for key in self.queue_keys():
             start = 0
             while True:
                 chunk = self.redis.lrange(key, start, start + _CHUNK - 1)
-                for raw in chunk:
-                    job_id = _job_id_of_message(raw)
-                    if job_id:
-                        found.add(job_id)
+                yield from chunk
                 if len(chunk) < _CHUNK:
                     break
                 start += _CHUNK
+
+    def waiting_job_ids(self) -> set[str]:
+        """Return the job ids of every message waiting in the queue (read in chunks)."""
+        found: set[str] = set()
+        for raw in self._waiting_raw():
+            job_id = _job_id_of_message(raw)
+            if job_id:
+                found.add(job_id)
         return found
+
+    def waiting_messages(self) -> list[str | None]:
+        """Return the job id of each message waiting in the queue, one per message in queue
+        order (None for a message that is not one of our jobs)."""
+        return [_job_id_of_message(raw) for raw in self._waiting_raw()]
 
     def unacked(self) -> list[Unacked]:
         """Return the messages of our task taken by workers and not acknowledged."""
@@ -99,14 +117,19 @@ class BrokerView:
         scores = dict(self.redis.zrange(_UNACKED_INDEX, 0, -1, withscores=True))  # type: ignore[arg-type]
         out = []
         for tag, raw in entries.items():
-            try:
-                message = json.loads(raw)[0]
-            except (ValueError, IndexError, TypeError):
-                continue
-            job_id = _job_id_of_message(message)
+            job_id = _job_id_of_unacked(raw)
             if job_id:
                 out.append(Unacked(tag.decode(), job_id, float(scores.get(tag, 0.0))))
         return out
+
+    def unacked_messages(self) -> list[str | None]:
+        """Return the job id of each message taken and not acknowledged, one per message
+        (None for a message that is not one of our jobs)."""
+        return [_job_id_of_unacked(raw) for raw in self.redis.hvals(_UNACKED)]
+
+    def unacked_count(self) -> int:
+        """Return how many messages are taken and not acknowledged (of any task)."""
+        return int(self.redis.hlen(_UNACKED))
 
     def drop_unacked(self, tags: Iterable[str]) -> int:
         """Forget unacknowledged messages (their job is settled or was sent again)."""
