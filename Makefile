@@ -8,7 +8,7 @@ INBOX  ?= inbox
 RESULTS ?= results
 N      ?= 10000
 
-.PHONY: install run test lint typecheck unit integration deploy-check bench chaos quality schema clean
+.PHONY: install run test lint typecheck unit integration deploy-check bench bench-long chaos quality schema clean
 
 install: $(STAMP)
 
@@ -45,6 +45,9 @@ bench: install
 
 chaos: install
 	$(BIN)/python bench/chaos.py --n $(N)
+
+bench-long: install
+	$(BIN)/python bench/long_text_bench.py
 
 quality: install
 	$(BIN)/python bench/quality.py
