@@ -213,7 +213,7 @@ def is_quoting(tok: Token) -> bool:
 
 def _same_paragraph(a: Token, b: Token) -> bool:
     lo, hi = (a, b) if a.i < b.i else (b, a)
-    return "\n" not in lo.doc.text[lo.idx : hi.idx]
+    return "\n" not in lo.doc[lo.i : hi.i].text_with_ws  # not doc.text: built anew per call
 
 
 def _subject_child(tok: Token, verb: Token, lo: int, hi: int, anywhere: bool) -> Token | None:
@@ -240,7 +240,10 @@ def _glued_subject(verb: Token, lo: int, hi: int) -> Token | None:
     the paragraph (or the end of the quote) and the verb whose head is outside that stretch.
     """
     doc = verb.doc
-    start = doc.text.rfind("\n", 0, verb.idx) + 1
+    i = verb.i - 1  # back to the paragraph's start by token: doc.text is built anew per call
+    while i >= 0 and "\n" not in doc[i].text_with_ws:
+        i -= 1
+    start = 0 if i < 0 else doc[i].idx + doc[i].text_with_ws.rindex("\n") + 1
     first = verb.i
     while first > 0 and doc[first - 1].idx >= start and not lo <= doc[first - 1].idx < hi:
         first -= 1
