@@ -86,3 +86,14 @@ def test_long_articles_get_longer_time_limits() -> None:
     assert soft == hard - 30
     five_mb = time_limits_for(5_000_000)
     assert five_mb is None or five_mb[0] <= hard
+
+
+def test_task_events_are_on_for_flower_and_exporters() -> None:
+    """Workers send task events and ingest sends task-sent: Flower and exporters can see jobs."""
+    config = celery_config(CommonSettings(redis_url="redis://h:6379/0"))
+    assert config["worker_send_task_events"] is True
+    assert config["task_send_sent_event"] is True
+    app = make_celery(CommonSettings(redis_url="redis://h:6379/0"), "test")
+    assert app.conf.worker_send_task_events is True
+    assert app.conf.task_send_sent_event is True
+    assert app.conf.accept_content == ["json"]  # events never widen what workers accept

@@ -2,7 +2,8 @@
 
 JSON only (pickle over a reachable Redis is remote code execution), late acknowledgement,
 prefetch 1, tasks requeued when their worker process dies, and a visibility timeout well above
-the task time limit so Redis does not hand a running job to a second worker. With ``rediss://``
+the task time limit so Redis does not hand a running job to a second worker. Task events are
+on (task-sent from ingest, the rest from the workers) for Flower and ``celery events``. With ``rediss://``
 the broker verifies Redis's certificate (kombu alone would not).
 """
 
@@ -69,7 +70,10 @@ def celery_config(
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "worker_hijack_root_logger": False,
         "worker_redirect_stdouts": False,
-        "worker_send_task_events": False,
+        # task events (and the worker's heartbeats, on by default) feed Flower, `celery events`
+        # and the common Celery exporters; task-sent comes from ingest
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
         "enable_utc": True,
     }
     ssl_options = redis_ssl_options(settings)
