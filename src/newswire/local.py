@@ -10,7 +10,9 @@ SIGTERM when we die, even by SIGKILL), and :mod:`newswire.reaper` stops whatever
 when we vanish without an orderly stop, on any platform. ``<data>/run.lock`` (flock, passed on
 to every child) keeps a second run off the same data folder until all our processes are gone.
 With ``REDIS_URL`` set, the run waits for that Redis (one line per attempt) and stops at once
-with one line if Redis refuses the password.
+with one line if Redis refuses the password. The worker starts first and ingest only once the
+worker is ready (its model loaded): a worker that cannot load its model ends the run with the
+worker's one line and status, before any file is claimed.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ from typing import Any, TextIO
 import redis
 
 from newswire.lifeline import lifeline_command
+from newswire.progress import RateEstimator, Snapshot, display_for, read_snapshot
 from newswire.reaper import Reaper
 from newswire.redis_server import RedisServer, RedisServerError
 from newswire.runlock import DataFolderBusyError, RunLock
-from newswire.status import read_status
 from newswire_shared.keys import RedisKeys
 from newswire_shared.redis_conn import RedisAuthError, redacted_url, redis_client, wait_for_redis
 from newswire_shared.settings import CommonSettings
@@ -108,10 +110,20 @@ def _run_locked(
                 _say(err, f"newswire: {exc}")
                 return 1
         env = _child_env(options, url)
-        for module in ("newswire_ingest", "newswire_enrich"):
-            child = _spawn(["-m", module], env, lock.fd)
-            children.append(child)
-            reaper.watch_service(child.pid)
+        # The worker first: ingest claims no file before the worker holds its model. A worker
+        # that cannot load it has said why in one line and exited; so do we, with its status.
+        ready = options.data_dir / "worker.ready"
+        ready.unlink(missing_ok=True)
+        worker = _spawn(
+            ["-m", "newswire_enrich"], {**env, "NEWSWIRE_READY_FILE": str(ready.resolve())}, lock.fd
+        )
+        children.append(worker)
+        reaper.watch_service(worker.pid)
+        if not _worker_ready(worker, ready, stop):
+            return 0 if worker.returncode is None else 1
+        ingest = _spawn(["-m", "newswire_ingest"], env, lock.fd)
+        children.insert(0, ingest)  # stopped first
+        reaper.watch_service(ingest.pid)
         _say(
             out,
             f"newswire: watching {options.inbox} -> {options.results} (Redis {redacted_url(url)})",
@@ -139,6 +151,18 @@ class _SayLog:
             f"newswire: Redis at {fields.get('url')} is not answering ({fields.get('error')}); "
             f"retrying in {fields.get('retry_in')}s",
         )
+
+
+def _worker_ready(worker: subprocess.Popen[bytes], ready: Path, stop: threading.Event) -> bool:
+    """Wait for the worker's ready file (every pool process holds the model); False if the
+    worker exited first or we were told to stop."""
+    while not stop.is_set():
+        if worker.poll() is not None:
+            return False
+        if ready.exists():
+            return True
+        stop.wait(0.2)
+    return False
 
 
 def _child_env(options: LocalOptions, url: str) -> dict[str, str]:
@@ -173,28 +197,39 @@ def _spawn(args: list[str], env: dict[str, str], lock_fd: int) -> subprocess.Pop
 def _progress(
     url: str, children: list[subprocess.Popen[bytes]], stop: threading.Event, out: TextIO
 ) -> None:
+    # A live panel on a terminal, one line per change otherwise (newswire.progress). Neither
+    # raises when the terminal is gone (a hang-up): the services are stopped all the same.
     settings = CommonSettings(redis_url=url)
     client = redis_client(settings)
     keys = RedisKeys(settings.key_prefix)
-    last = ""
+    estimator = RateEstimator()
+    display = display_for(out)
+    last: Snapshot | None = None
 
-    def current() -> str:
-        try:
-            return read_status(client, keys, settings.queue).line()
-        except redis.RedisError:
-            return last
+    def current() -> Snapshot | None:
+        nonlocal last
+        with contextlib.suppress(redis.RedisError):
+            last = read_snapshot(client, keys, settings.queue, estimator)
+        return last
 
-    while not stop.is_set():
-        for child in children:
-            if child.poll() is not None:
-                _say(out, f"newswire: a service exited with status {child.returncode}; stopping")
-                return
-        line = current()
-        if line != last:
-            _say(out, f"newswire: {line}")
-            last = line
-        stop.wait(0.5)
-    _say(out, f"newswire: stopping; {current()}")
+    try:
+        while not stop.is_set():
+            for child in children:
+                if child.poll() is not None:
+                    display.message(
+                        f"newswire: a service exited with status {child.returncode}; stopping"
+                    )
+                    return
+            snapshot = current()
+            if snapshot is not None:
+                display.show(snapshot)
+            stop.wait(0.5)
+        final = current()
+        if final is not None:
+            display.show(final)
+    finally:
+        display.close()
+    display.message(f"newswire: stopping; {final.line() if final else 'Redis not answering'}")
 
 
 def _terminate(children: list[subprocess.Popen[bytes]]) -> None:

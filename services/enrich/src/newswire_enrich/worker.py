@@ -1,9 +1,20 @@
 """The Celery side of the enrichment workers: app, task, and process life cycle.
 
-The spaCy model is loaded once per pool process, right after the fork
-(``worker_process_init``, with Celery's start-up allowance raised to fit a model load). The
-main process writes a ready file when the worker accepts jobs and touches a heartbeat file,
-both for container probes (``newswire health``).
+The spaCy model is loaded once, in the main process, before Celery starts (before the wait
+for Redis too): a model that cannot be loaded is one ``model_unavailable`` line naming
+``NEWSWIRE_SPACY_MODEL`` and exit status 1, never a worker that takes jobs it cannot do. The
+pool processes are forked from the loaded process, so each holds the model from its first
+instruction (and shares its memory copy-on-write); the ready file, written when the worker
+accepts jobs, therefore means every pool process holds the model. A stale ready file is
+removed at start. The main process also touches a heartbeat file; both are for container
+probes (``newswire health``). ``celery -A newswire_enrich.celery_app worker`` gets the same
+behaviour through ``worker_init``.
+
+Task events and worker heartbeats are on (Flower, ``celery events``, exporters); gossip and
+mingle stay off: ``inspect``, Flower and exporters do not need them (they use the broadcast
+mailbox and events), mingle adds about a second to every start for revoked-task syncing we
+never use, and gossip makes every worker follow every other worker's heartbeats (N² messages)
+for elections and revokes we never use either.
 
 Before Celery starts, the worker waits for Redis (one ``redis_unavailable`` line per attempt)
 and checks its credentials: a password Redis refuses is one error line and exit status 1, not
@@ -15,13 +26,22 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import setup_logging, worker_process_init, worker_ready, worker_shutdown
+from celery.exceptions import SecurityWarning
+from celery.signals import (
+    setup_logging,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+    worker_shutdown,
+)
 
+from newswire_enrich import _metrics
 from newswire_enrich.jobs import JobRunner, Retry
 from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.publish import Publisher
@@ -36,24 +56,51 @@ log = get_logger(__name__)
 _HEARTBEAT_SECONDS = 10.0
 
 
-def create_app(settings: WorkerSettings) -> Celery:
-    """Return the worker's Celery app with the enrichment task registered."""
+def load_pipeline(settings: WorkerSettings) -> Pipeline:
+    """Return a pipeline with the model of `settings` loaded; exit 1 with one line if it cannot.
+
+    The line names ``NEWSWIRE_SPACY_MODEL``; the traceback is logged only at DEBUG level.
+    """
+    pipeline = Pipeline(settings.spacy_model)
+    try:
+        pipeline.setup()
+    except Exception as exc:
+        error = (
+            f"NEWSWIRE_SPACY_MODEL={settings.spacy_model!r} cannot be loaded: "
+            f"{exc or type(exc).__name__}"
+        )
+        if settings.log_level.upper() == "DEBUG":
+            log.exception("model_unavailable", error=error)
+        else:
+            log.error("model_unavailable", error=error)
+        sys.exit(1)
+    return pipeline
+
+
+def create_app(settings: WorkerSettings, pipeline: Pipeline | None = None) -> Celery:
+    """Return the worker's Celery app with the enrichment task registered.
+
+    `pipeline` is one already loaded in this (the main) process; without it, a worker started
+    from this app loads the model at ``worker_init``, still before the pool forks. Merely
+    creating the app (``celery -A newswire_enrich.celery_app inspect``) loads nothing.
+    """
     app = make_celery(settings, "newswire-enrich", task_time_limit=settings.task_time_limit)
     app.conf.update(
         worker_proc_alive_timeout=120,
         worker_max_tasks_per_child=settings.max_tasks_per_child,
         worker_max_memory_per_child=settings.max_memory_per_child_mb * 1024,
     )
+    loaded: dict[str, Pipeline] = {} if pipeline is None else {"pipeline": pipeline}
     state: dict[str, JobRunner] = {}
 
     def runner() -> JobRunner:
         if "runner" not in state:
             client = redis_client(settings)
             keys = RedisKeys(settings.key_prefix)
-            pipeline = Pipeline(settings.spacy_model)
-            pipeline.setup()
+            if "pipeline" not in loaded:  # only when the app is used without a worker
+                loaded["pipeline"] = load_pipeline(settings)
             state["runner"] = JobRunner(
-                pipeline=pipeline,
+                pipeline=loaded["pipeline"],
                 publisher=Publisher(
                     client, keys, settings.results_dir, settings.results_stream_maxlen
                 ),
@@ -72,10 +119,16 @@ def create_app(settings: WorkerSettings) -> Celery:
             raise self.retry(exc=retry.cause, countdown=retry.countdown) from retry
         return outcome.kind
 
-    @worker_process_init.connect(weak=False)
+    @worker_init.connect(weak=False)
     def _load_model(**_: Any) -> None:
+        # main process, before the pool forks: every pool process inherits the loaded model
+        if "pipeline" not in loaded:
+            loaded["pipeline"] = load_pipeline(settings)
+
+    @worker_process_init.connect(weak=False)
+    def _start_process(**_: Any) -> None:
         configure_logging(settings.log_level, settings.log_format)
-        runner()
+        runner()  # its own Redis connections; the model came with the fork
 
     @setup_logging.connect(weak=False)
     def _logging(**_: Any) -> None:
@@ -104,19 +157,39 @@ def worker_argv(settings: WorkerSettings) -> list[str]:
         "--pool=prefork",
         f"--queues={settings.queue}",
         "--hostname=enrich@%h",
+        # heartbeats on (Flower, exporters); gossip and mingle off: see the module docstring
         "--without-gossip",
         "--without-mingle",
-        "--without-heartbeat",
     ]
 
 
 def run_worker(settings: WorkerSettings) -> None:
     """Run a Celery worker in this process until it is told to stop."""
     configure_logging(settings.log_level, settings.log_format)
+    settings.ready_file.unlink(missing_ok=True)  # left by a worker killed outright
     settings.results_dir.mkdir(parents=True, exist_ok=True)
+    _metrics.serve(settings.metrics_host, settings.metrics_port)  # before the model loads
+    pipeline = load_pipeline(settings)
     if not _redis_ready(settings):
         return
-    create_app(settings).worker_main(worker_argv(settings))
+    app = create_app(settings, pipeline)
+    _quiet_root_warning(app)
+    app.worker_main(worker_argv(settings))
+
+
+def _quiet_root_warning(app: Celery) -> None:
+    """Silence Celery's 5-line SecurityWarning about running as root (containers often do).
+
+    Celery *refuses* to run as root when the worker accepts pickle (a message could run code
+    as root); with JSON only it just warns, on every start. We accept JSON only, so the
+    warning says nothing actionable; it stays on should pickle ever be accepted.
+    """
+    if not {"pickle", "application/x-python-serialize"} & set(app.conf.accept_content):
+        warnings.filterwarnings(
+            "ignore",
+            message="You're running the worker with superuser privileges",
+            category=SecurityWarning,
+        )
 
 
 def _redis_ready(settings: WorkerSettings) -> bool:
