@@ -13,27 +13,100 @@
 Service commands read their settings from ``NEWSWIRE_*`` variables and ``REDIS_URL``; options
 given here win. The ingest command never imports the enrichment package (no spaCy in its
 image): each command imports what it needs when it runs.
+
+Errors are one line on stderr: exit status 2 for a usage error (click's), 1 for anything that
+goes wrong while running. ``newswire --debug ...`` or ``NEWSWIRE_LOG_LEVEL=DEBUG`` lets the
+traceback through instead. Nothing printed contains a Redis password.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
+from pydantic import ValidationError
 
 from newswire import __version__
 
 _DATA_DIR = Path(".newswire")
 
+#: The password part of ``scheme://user:password@`` in any text.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@")
 
-@click.group()
+
+class CliError(click.ClickException):
+    """A command failed while running: printed as one ``newswire: ...`` line, exit status 1."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the one line on stderr (or `file`)."""
+        click.echo(f"newswire: {self.format_message()}", file=file, err=file is None)
+
+
+def one_line(text: str) -> str:
+    """`text` on one line, with any password in a URL replaced by ``***``."""
+    return _URL_PASSWORD.sub(r"\g<head>***@", " ".join(text.split()))
+
+
+def error_line(error: Exception) -> str:
+    """The one line a person reads for `error`, raised while a command ran."""
+    if isinstance(error, ValidationError):
+        from newswire_shared.settings import settings_error_line
+
+        return one_line(settings_error_line(error))
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return one_line(f"{error.strerror}{where}")
+    text = str(error)
+    return one_line(text if text else type(error).__name__)
+
+
+def _debugging(ctx: click.Context) -> bool:
+    return bool(ctx.params.get("debug")) or (
+        os.environ.get("NEWSWIRE_LOG_LEVEL", "").strip().upper() == "DEBUG"
+    )
+
+
+class _Commands(click.Group):
+    """The command group: turns any error of a command into one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; errors other than click's become a :class:`CliError`."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if _debugging(ctx):
+                raise
+            raise CliError(error_line(exc)) from exc
+
+
+def writable_dir(option: str, folder: Path) -> None:
+    """Create `folder` if needed; raise a one-line :class:`CliError` if we cannot write there."""
+    if folder.exists() and not folder.is_dir():
+        raise CliError(f"{option} {folder}: exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"{option} {folder}: cannot create it ({exc.strerror or exc})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CliError(f"{option} {folder}: not writable")
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="newswire")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show the full traceback of an error (as NEWSWIRE_LOG_LEVEL=DEBUG).",
+)
+def cli(debug: bool) -> None:
     """newswire: news articles dropped into a folder become structured, enriched records."""
 
 
@@ -61,10 +134,13 @@ def run(
 ) -> None:
     """Run the whole pipeline here: Redis, ingest and WORKERS enrichment processes."""
     from newswire.local import LocalOptions, run_local
+    from newswire_shared.settings import CommonSettings
 
-    for folder in (inbox, results, data_dir):
-        folder.mkdir(parents=True, exist_ok=True)
     url = os.environ.get("NEWSWIRE_REDIS_URL") or os.environ.get("REDIS_URL")
+    if url is not None:
+        CommonSettings(redis_url=url)  # refuse a malformed URL before starting anything
+    for option, folder in (("--inbox", inbox), ("--results", results), ("--data", data_dir)):
+        writable_dir(option, folder)
     options = LocalOptions(
         inbox=inbox,
         results=results,
@@ -87,7 +163,9 @@ def ingest(inbox: Path | None, polling: bool | None) -> None:
     from newswire_ingest.settings import IngestSettings
 
     overrides: dict[str, Any] = {"inbox": inbox, "polling": polling}
-    main(IngestSettings(**{k: v for k, v in overrides.items() if v is not None}))
+    settings = IngestSettings(**{k: v for k, v in overrides.items() if v is not None})
+    writable_dir("--inbox", settings.inbox)
+    main(settings)
 
 
 @cli.command()
@@ -99,7 +177,9 @@ def worker(results: Path | None, concurrency: int | None) -> None:
     from newswire_enrich.worker import run_worker
 
     overrides: dict[str, Any] = {"results_dir": results, "concurrency": concurrency}
-    run_worker(WorkerSettings(**{k: v for k, v in overrides.items() if v is not None}))
+    settings = WorkerSettings(**{k: v for k, v in overrides.items() if v is not None})
+    writable_dir("--results", settings.results_dir)
+    run_worker(settings)
 
 
 @cli.command()
@@ -112,15 +192,21 @@ def worker(results: Path | None, concurrency: int | None) -> None:
 def enrich(files: tuple[Path, ...], out_dir: Path, model: str | None, explain: bool) -> None:
     """Enrich FILES without Redis: one OUT/<name>.json per input."""
     from newswire_enrich.cli import enrich_files
+    from newswire_enrich.nlp import ModelNotAvailableError
     from newswire_enrich.pipeline import Pipeline
     from newswire_enrich.settings import WorkerSettings
     from newswire_shared.logs import configure_logging
 
     settings = WorkerSettings()
     configure_logging(settings.log_level if explain else "WARNING", settings.log_format)
-    outcomes = enrich_files(
-        list(files), out_dir, Pipeline(model or settings.spacy_model), explain=explain
-    )
+    writable_dir("--out", out_dir)
+    pipeline = Pipeline(model or settings.spacy_model)
+    try:
+        pipeline.setup()
+    except ModelNotAvailableError as exc:
+        named = "--model" if model else "NEWSWIRE_SPACY_MODEL"
+        raise CliError(f"{named}: {exc}") from None
+    outcomes = enrich_files(list(files), out_dir, pipeline, explain=explain)
     failed = [o for o in outcomes if o.error]
     for outcome in failed:
         click.echo(f"{outcome.path}: {outcome.error}", err=True)
@@ -150,10 +236,10 @@ def status(as_json: bool, data_dir: Path) -> None:
         state = read_status(client, RedisKeys(settings.key_prefix), settings.queue)
     except redis.RedisError as exc:
         if is_auth_error(exc):
-            raise click.ClickException(str(auth_error(client, exc, "status"))) from None
+            raise CliError(str(auth_error(client, exc, "status"))) from None
         if not isinstance(exc, redis.ConnectionError | redis.TimeoutError):
             raise
-        raise click.ClickException(f"cannot reach Redis at {redacted_url(url)}: {exc}") from None
+        raise CliError(f"cannot reach Redis at {redacted_url(url)}: {exc}") from None
     if as_json:
         click.echo(json.dumps(state.as_dict()))
     else:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, RedisDsn
+from pydantic import AliasChoices, Field, RedisDsn, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
@@ -65,3 +66,67 @@ class CommonSettings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", description="'auto': coloured console on a terminal, JSON otherwise."
     )
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _check_redis_url(cls, value: object) -> object:
+        """Refuse what RedisDsn would silently fill in: an empty port, a missing host."""
+        if isinstance(value, str):
+            check_redis_url(value)
+        return value
+
+
+class RedisURLError(ValueError):
+    """A Redis URL is malformed; the message never contains the URL (it may hold a password)."""
+
+
+def check_redis_url(url: str) -> None:
+    """Raise :class:`RedisURLError` unless `url` is a complete ``redis://``/``rediss://`` URL.
+
+    Refused: other schemes, a missing host, an empty or non-numeric port (``host:/0`` would
+    otherwise mean 6379), a database that is not a number.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise RedisURLError("not a valid URL") from None
+    if parts.scheme.lower() not in ("redis", "rediss"):
+        if not parts.scheme:
+            raise RedisURLError("not a URL; expected one such as redis://host:6379/0")
+        raise RedisURLError(f"scheme must be redis:// or rediss://, not {parts.scheme}://")
+    hostinfo = parts.netloc.rpartition("@")[2]
+    if not parts.hostname:
+        raise RedisURLError("host is missing")
+    if hostinfo.endswith(":"):
+        raise RedisURLError("port is empty")
+    try:
+        port = parts.port
+    except ValueError:
+        raise RedisURLError("port is not a number from 1 to 65535") from None
+    if port == 0:
+        raise RedisURLError("port is not a number from 1 to 65535")
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        raise RedisURLError("database (the path) must be a number such as /0")
+
+
+#: Settings read from differently named variables than ``NEWSWIRE_<FIELD>``.
+_ENV_NAMES = {"redis_url": ("NEWSWIRE_REDIS_URL", "REDIS_URL")}
+
+
+def setting_name(field: str) -> str:
+    """The environment variable a person sets for settings field `field`."""
+    names = _ENV_NAMES.get(field)
+    if names is None:
+        return f"NEWSWIRE_{field.upper()}"
+    return next((name for name in names if os.environ.get(name)), names[-1])
+
+
+def settings_error_line(error: ValidationError) -> str:
+    """One line naming each invalid setting and why, without the values (they may be secret)."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = str(item["loc"][0]) if item["loc"] else "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(f"{setting_name(field)}: {' '.join(message.split())}")
+    return "; ".join(problems) or "invalid settings"

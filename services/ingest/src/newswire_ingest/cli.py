@@ -7,14 +7,19 @@ import sys
 import threading
 from types import FrameType
 
+from pydantic import ValidationError
+
+from newswire_ingest import __version__
 from newswire_ingest.service import IngestService
 from newswire_ingest.settings import IngestSettings
 from newswire_ingest.watch import InboxWatcher
 from newswire_shared.keys import ENRICH_TASK
 from newswire_shared.logs import configure_logging
+from newswire_shared.metrics import start_metrics_server
 from newswire_shared.queueing import make_celery, time_limits_for
 from newswire_shared.redis_conn import RedisAuthError, redis_client
 from newswire_shared.schemas import ArticleJob
+from newswire_shared.settings import settings_error_line
 
 
 def build_service(settings: IngestSettings) -> IngestService:
@@ -37,8 +42,17 @@ def build_service(settings: IngestSettings) -> IngestService:
 
 
 def main(settings: IngestSettings | None = None) -> None:
-    """Run the ingest service until SIGTERM or SIGINT; exit 2 if Redis refuses our credentials."""
-    settings = settings or IngestSettings()
+    """Run the ingest service until SIGTERM or SIGINT; exit 2 if Redis refuses our credentials.
+
+    Invalid settings (``python -m newswire_ingest`` in a container) are one line on stderr,
+    naming the variable but not its value, and exit status 1.
+    """
+    if settings is None:
+        try:
+            settings = IngestSettings()
+        except ValidationError as exc:
+            print(f"newswire ingest: {settings_error_line(exc)}", file=sys.stderr)
+            sys.exit(1)
     configure_logging(settings.log_level, settings.log_format)
     stop = threading.Event()
 
@@ -48,6 +62,9 @@ def main(settings: IngestSettings | None = None) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     service = build_service(settings)
+    start_metrics_server(
+        settings.metrics_host, settings.metrics_port, service="ingest", version=__version__
+    )
     watcher = InboxWatcher(
         settings.inbox,
         polling=settings.polling,
