@@ -32,10 +32,10 @@ from typing import Any, TextIO
 import redis
 
 from newswire.lifeline import lifeline_command
+from newswire.progress import RateEstimator, Snapshot, display_for, read_snapshot
 from newswire.reaper import Reaper
 from newswire.redis_server import RedisServer, RedisServerError
 from newswire.runlock import DataFolderBusyError, RunLock
-from newswire.status import read_status
 from newswire_shared.keys import RedisKeys
 from newswire_shared.redis_conn import RedisAuthError, redacted_url, redis_client, wait_for_redis
 from newswire_shared.settings import CommonSettings
@@ -197,28 +197,39 @@ def _spawn(args: list[str], env: dict[str, str], lock_fd: int) -> subprocess.Pop
 def _progress(
     url: str, children: list[subprocess.Popen[bytes]], stop: threading.Event, out: TextIO
 ) -> None:
+    # A live panel on a terminal, one line per change otherwise (newswire.progress). Neither
+    # raises when the terminal is gone (a hang-up): the services are stopped all the same.
     settings = CommonSettings(redis_url=url)
     client = redis_client(settings)
     keys = RedisKeys(settings.key_prefix)
-    last = ""
+    estimator = RateEstimator()
+    display = display_for(out)
+    last: Snapshot | None = None
 
-    def current() -> str:
-        try:
-            return read_status(client, keys, settings.queue).line()
-        except redis.RedisError:
-            return last
+    def current() -> Snapshot | None:
+        nonlocal last
+        with contextlib.suppress(redis.RedisError):
+            last = read_snapshot(client, keys, settings.queue, estimator)
+        return last
 
-    while not stop.is_set():
-        for child in children:
-            if child.poll() is not None:
-                _say(out, f"newswire: a service exited with status {child.returncode}; stopping")
-                return
-        line = current()
-        if line != last:
-            _say(out, f"newswire: {line}")
-            last = line
-        stop.wait(0.5)
-    _say(out, f"newswire: stopping; {current()}")
+    try:
+        while not stop.is_set():
+            for child in children:
+                if child.poll() is not None:
+                    display.message(
+                        f"newswire: a service exited with status {child.returncode}; stopping"
+                    )
+                    return
+            snapshot = current()
+            if snapshot is not None:
+                display.show(snapshot)
+            stop.wait(0.5)
+        final = current()
+        if final is not None:
+            display.show(final)
+    finally:
+        display.close()
+    display.message(f"newswire: stopping; {final.line() if final else 'Redis not answering'}")
 
 
 def _terminate(children: list[subprocess.Popen[bytes]]) -> None:

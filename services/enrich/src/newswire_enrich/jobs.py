@@ -19,6 +19,7 @@ import structlog
 from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import ValidationError
 
+from newswire_enrich import _metrics
 from newswire_enrich.errors import BadInputError, InvalidJobError, TransientError
 from newswire_enrich.publish import Publisher
 from newswire_shared.keys import RedisKeys
@@ -94,6 +95,7 @@ class JobRunner:
                 return self._fail(job.job_id, job.source.filename, exc, started, retries)
             delay = backoff(retries)
             log.warning("job_retry", error=str(exc), retries=retries, countdown=round(delay, 1))
+            _metrics.job_done("retried", started)
             raise Retry(exc, delay) from exc
 
     def _run(self, job: ArticleJob, started: float, retries: int) -> Outcome:
@@ -129,6 +131,9 @@ class JobRunner:
             entities=len(result.entities),
             quotes=len(result.quotes),
         )
+        if fresh:
+            _metrics.published(job.source.received_at)
+        _metrics.job_done("published" if fresh else "duplicate", started, result.pipeline.timings)
         return Outcome("published" if fresh else "duplicate", job.job_id)
 
     def _refresh(self, job: ArticleJob, started: float, retries: int) -> Outcome:
@@ -142,6 +147,7 @@ class JobRunner:
             return self._fail(job.job_id, job.source.filename, exc, started, retries)
         self.publisher.mark_refreshed(job.job_id)
         log.info("job_finished", outcome="duplicate", seconds=_since(started))
+        _metrics.job_done("duplicate", started)
         return Outcome("duplicate", job.job_id)
 
     def _count_delivery(self, job_id: str, retries: int) -> int:
@@ -184,6 +190,8 @@ class JobRunner:
             retryable=retryable,
             seconds=_since(started),
         )
+        _metrics.failed(record.stage, record.error)
+        _metrics.job_done("failed", started)
         return Outcome("failed", job_id)
 
 

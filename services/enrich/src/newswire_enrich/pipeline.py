@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
-from newswire_enrich import __version__
+from newswire_enrich import __version__, _metrics
 from newswire_enrich._chunks import (
     QUOTE_CONTEXT_CHARS,
     MentionIndex,
@@ -86,10 +86,12 @@ class Pipeline:
         if self._nlp is None:
             started = time.perf_counter()
             self._nlp = load_model(self.model_name)
+            seconds = time.perf_counter() - started
+            _metrics.model_loaded(self.model_name, seconds)
             log.info(
                 "model_loaded",
                 model=self.model_name,
-                seconds=round(time.perf_counter() - started, 2),
+                seconds=round(seconds, 2),
                 components=list(self._nlp.pipe_names),
             )
 

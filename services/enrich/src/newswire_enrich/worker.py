@@ -41,6 +41,7 @@ from celery.signals import (
     worker_shutdown,
 )
 
+from newswire_enrich import _metrics
 from newswire_enrich.jobs import JobRunner, Retry
 from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.publish import Publisher
@@ -167,6 +168,7 @@ def run_worker(settings: WorkerSettings) -> None:
     configure_logging(settings.log_level, settings.log_format)
     settings.ready_file.unlink(missing_ok=True)  # left by a worker killed outright
     settings.results_dir.mkdir(parents=True, exist_ok=True)
+    _metrics.serve(settings.metrics_host, settings.metrics_port)  # before the model loads
     pipeline = load_pipeline(settings)
     if not _redis_ready(settings):
         return

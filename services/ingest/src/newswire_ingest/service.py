@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import redis
 
+from newswire_ingest import _metrics
 from newswire_ingest._broker import BrokerView
 from newswire_ingest.inbox import Inbox
 from newswire_ingest.settings import IngestSettings
@@ -85,6 +86,7 @@ class IngestService:
         self._after_outage = False
         self._backoff = 0.5
         self.broker = BrokerView(self.redis, self.settings.queue)
+        self._gauges = _metrics.QueueGauges(self.broker)
         # lost jobs are looked for often enough to be re-sent soon after lost_after_seconds
         self._check_seconds = min(
             self.settings.rescan_seconds, max(1.0, self.settings.lost_after_seconds / 4)
@@ -221,6 +223,7 @@ class IngestService:
             self.reconcile()
         self._settle_refreshed()
         self.settle_outcomes(block_ms=int(self.settings.tick_seconds * 1000))
+        self._gauges.refresh(self.clock(), len(self._in_flight))
         self._heartbeat()
 
     def rescan(self, now: float) -> None:
@@ -358,6 +361,7 @@ class IngestService:
         except FileNotFoundError:
             return
         self.counters.failed += 1
+        _metrics.rejected(record.error)
         pipe = self.redis.pipeline()
         pipe.hincrby(self.keys.stats, "failed", 1)
         pipe.xadd(
@@ -510,6 +514,7 @@ class IngestService:
             if path.exists():
                 self.inbox.move(path, self.inbox.done)
         self.counters.done += 1
+        _metrics.settled_done(len(paths), duplicate=duplicate)
         if duplicate:
             self.counters.duplicates += 1
             self.redis.hincrby(self.keys.stats, "duplicates", 1)
@@ -530,6 +535,7 @@ class IngestService:
                 }
                 self.inbox.fail(path, record.model_copy(update=where))
         self.counters.failed += 1
+        _metrics.settled_failed(len(paths))
         log.warning(
             "failed",
             job_id=job_id,

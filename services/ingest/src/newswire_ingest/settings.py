@@ -50,6 +50,16 @@ class IngestSettings(CommonSettings):
     consumer_name: str = Field(
         default="ingest", description="Name in the results consumer group (one watcher/inbox)."
     )
+    metrics_port: int = Field(
+        default=9101,
+        ge=0,
+        le=65535,
+        description="Port of the Prometheus /metrics endpoint; 0 turns metrics off.",
+    )
+    metrics_host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - containers are scraped from outside
+        description="Address the metrics endpoint listens on (127.0.0.1: this machine only).",
+    )
 
     @field_validator("ignore", mode="before")
     @classmethod
