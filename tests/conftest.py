@@ -87,6 +87,7 @@ class Services:
                 "NEWSWIRE_LOG_FORMAT": "json",
                 "NEWSWIRE_HEARTBEAT_FILE": str(self.tmp_path / "heartbeat"),
                 "NEWSWIRE_READY_FILE": str(self.tmp_path / "worker.ready"),
+                "NEWSWIRE_METRICS_PORT": "0",  # off unless a test asks (tests/*/test_metrics)
             }
         )
         env.update(extra)
