@@ -46,9 +46,14 @@ def test_run_processes_dropped_files_and_resumes_after_restart(tmp_path: Path) -
         status = _status(tmp_path / "data")
         assert (status["done"], status["failed"], status["in_flight"]) == (5, 0, 0)
         assert status["results_stream"] == 5
+        # a worker acknowledges its message just after publishing: running drops to 0 then
+        wait_until(lambda: _status(tmp_path / "data")["running"] == 0, 30, what="acked")
+        status = _status(tmp_path / "data")
+        assert (status["waiting"], status["running"], status["backlog"]) == (0, 0, 0)
     finally:
         out = _interrupt(proc)
     assert "done 5" in out
+    assert "| rate " in out and "| ETA " in out  # plain progress lines: not a terminal
     assert len(list((tmp_path / "results").glob("*.json"))) == 5
     assert list((tmp_path / "data" / "redis").glob("appendonly*"))
 
