@@ -73,7 +73,24 @@ def _debugging(ctx: click.Context) -> bool:
 
 
 class _Commands(click.Group):
-    """The command group: turns any error of a command into one line and exit status 1."""
+    """The command group: every error is one line, exit status 2 for usage and 1 at run time."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line; print click's errors as one line instead of its usage block."""
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"newswire: {one_line(exc.format_message())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"newswire: {one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("newswire: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; errors other than click's become a :class:`CliError`."""

@@ -35,6 +35,7 @@ class CommonSettings(BaseSettings):
         secrets_dir=_secrets_dir(),
         extra="ignore",
         populate_by_name=True,
+        hide_input_in_errors=True,  # a Redis URL may carry a password: never echo values
     )
 
     redis_url: RedisDsn = Field(
