@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,7 @@ RESULTS = "/data/results"
 
 SERVICES = {"ingest": "ingest", "enrich": "worker"}  # service -> `newswire` subcommand
 HEARTBEATS = {"ingest": INGEST_HEARTBEAT, "enrich": WORKER_HEARTBEAT}
+METRICS_PORTS = {"ingest": 9101, "enrich": 9102}  # NEWSWIRE_METRICS_PORT
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
@@ -160,13 +164,16 @@ def test_hadolint_catches_a_bad_dockerfile(hadolint: str, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_image_is_multi_stage_on_python_slim(service: str) -> None:
-    """A builder stage makes the venv; the runtime stage is python:3.11-slim and copies it."""
+    """A builder stage makes the venv; the runtime stage is a pinned 3.11 slim and copies it."""
     stages = dockerfile_stages(dockerfile(service))
     assert len(stages) >= 2
     builder, runtime = stages[0], stages[-1]
     assert builder.name == "builder"
     for stage in (builder, runtime):
-        assert stage.image.startswith("python:3.11-slim"), stage.image
+        # An exact Python release and Debian suite (optionally @sha256:...), never a moving tag.
+        assert re.fullmatch(r"python:3\.11\.\d+-slim-[a-z]+(@sha256:[0-9a-f]{64})?", stage.image), (
+            stage.image
+        )
     assert runtime.image == builder.image, "the venv's interpreter must be the runtime's"
     copies = [i.value for i in runtime.all("COPY")]
     assert any(c.startswith("--from=builder") and "/opt/venv" in c for c in copies), copies
@@ -174,6 +181,36 @@ def test_image_is_multi_stage_on_python_slim(service: str) -> None:
         "no compilers in the runtime image"
     )
     assert runtime.env()["PATH"].startswith("/opt/venv/bin:")
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_image_carries_oci_labels(service: str) -> None:
+    """The runtime stage labels source, version and revision from build ARGs it declares."""
+    runtime = dockerfile_stages(dockerfile(service))[-1]
+    args = {i.value.partition("=")[0] for i in runtime.all("ARG")}
+    labels: dict[str, str] = {}
+    for instruction in runtime.all("LABEL"):
+        for token in shlex.split(instruction.value):
+            key, _, value = token.partition("=")
+            labels[key] = value
+    prefix = "org.opencontainers.image."
+    for name in ("source", "version", "revision"):
+        value = labels[prefix + name]
+        variables = re.findall(r"\$\{?(\w+)\}?", value)
+        assert variables and set(variables) <= args, f"{name}: a build ARG of the runtime stage"
+    assert labels[prefix + "title"] == f"newswire-{service}"
+    compose = yaml.safe_load(COMPOSE_FILE.read_text())
+    build_args = compose["services"][service]["build"]["args"]
+    assert {"NEWSWIRE_VERSION", "NEWSWIRE_REVISION", "NEWSWIRE_SOURCE"} <= set(build_args) <= args
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_image_exposes_the_metrics_port(service: str) -> None:
+    """EXPOSE and NEWSWIRE_METRICS_PORT name the service's Prometheus port."""
+    runtime = dockerfile_stages(dockerfile(service))[-1]
+    exposed = {int(p.split("/")[0]) for i in runtime.all("EXPOSE") for p in i.value.split()}
+    assert exposed == {METRICS_PORTS[service]}
+    assert runtime.env()["NEWSWIRE_METRICS_PORT"] == str(METRICS_PORTS[service])
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
@@ -358,43 +395,157 @@ def test_compose_config_if_available(tmp_path: Path) -> None:
 
 
 def test_compose_services(compose: dict[str, Any]) -> None:
-    """Exactly redis, ingest and enrich; ingest and enrich build from the repository root."""
+    """A plain ``up`` starts redis, ingest and enrich; Flower and monitoring need their profile."""
     services = compose["services"]
-    assert set(services) == {"redis", *SERVICES}
+    default = {name for name, service in services.items() if not service.get("profiles")}
+    assert default == {"redis", *SERVICES}
+    profiles = {name: services[name].get("profiles") for name in set(services) - default}
+    assert profiles == {
+        "flower": ["flower"],
+        "prometheus": ["monitoring"],
+        "grafana": ["monitoring"],
+    }
     for name in SERVICES:
         build = services[name]["build"]
         assert build["context"] == "."
         assert (ROOT / build["dockerfile"]) == dockerfile(name)
+        assert set(build["args"]) >= {"NEWSWIRE_VERSION", "NEWSWIRE_REVISION"}
         assert services[name]["image"].startswith(f"newswire-{name}:")
         assert services[name]["command"] == [SERVICES[name]], "the image's ENTRYPOINT is newswire"
 
 
-def test_compose_redis(compose: dict[str, Any]) -> None:
-    """Redis 7 with AOF on, noeviction, a persistent volume and a ``redis-cli ping`` check."""
+def redis_start_script(compose: dict[str, Any]) -> tuple[str, list[str]]:
+    """The compose Redis service's start script and the redis-server flags passed to it."""
     redis = compose["services"]["redis"]
-    assert redis["image"] == "redis:7-alpine"
-    command = redis["command"]
-    command = shlex.split(command) if isinstance(command, str) else command
-    assert command[0] == "redis-server"
+    entrypoint = redis["entrypoint"]
+    assert entrypoint[:2] == ["/bin/sh", "-c"] and len(entrypoint) == 4
+    return entrypoint[2], redis["command"]
+
+
+def test_compose_redis(compose: dict[str, Any]) -> None:
+    """Redis 7 (pinned) with AOF on, noeviction, a persistent volume, a password and no port."""
+    redis = compose["services"]["redis"]
+    assert re.fullmatch(r"redis:7\.\d+\.\d+-alpine", redis["image"]), "pin an exact release"
+    script, command = redis_start_script(compose)
     assert command[command.index("--appendonly") + 1] == "yes"
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert 'exec redis-server "$@" -' in script, "flags from `command`, config from stdin"
+    assert "requirepass" in script and "/run/secrets/redis_password" in script
+    assert redis["secrets"] == ["redis_password"]
+    assert redis["user"].split(":")[0] not in {"0", "root"}
     test = " ".join(redis["healthcheck"]["test"])
     assert "redis-cli ping" in test
+    assert 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)"' in test, "the check must log in"
     volume, _, target = redis["volumes"][0].partition(":")
     assert target == "/data" and volume in compose["volumes"], "AOF must outlive the container"
     assert "ports" not in redis
     assert redis["restart"] in {"always", "unless-stopped"}
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_redis_start_script(
+    compose: dict[str, Any], password_file: Path, data: Path, port: int
+) -> subprocess.Popen[str]:
+    """Start the compose Redis start script with a local redis-server and `password_file`."""
+    script, command = redis_start_script(compose)
+    script = script.replace("/run/secrets/redis_password", str(password_file))
+    flags = [*command, "--port", str(port), "--dir", str(data), "--save", ""]
+    return subprocess.Popen(
+        ["/bin/sh", "-c", script, "redis-server", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def redis_cli(port: int, password: str | None, *args: str) -> str:
+    """Run redis-cli against `port` (REDISCLI_AUTH as the healthcheck does); its stdout."""
+    env = {"PATH": os.environ.get("PATH", "")}
+    if password is not None:
+        env["REDISCLI_AUTH"] = password
+    result = subprocess.run(
+        ["redis-cli", "-p", str(port), *args],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env=env,
+        check=False,
+    )
+    return result.stdout.strip()
+
+
+def test_compose_redis_start_script_requires_the_password(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    """Run the compose Redis start script for real: no password, no PONG; the file's works."""
+    if not (shutil.which("redis-server") and shutil.which("redis-cli")):
+        pytest.skip("redis-server/redis-cli not installed")
+    password_file = tmp_path / "redis_password"
+    password_file.write_text("0123abcd" * 8)
+    port = free_port()
+    process = run_redis_start_script(compose, password_file, tmp_path, port)
+    try:
+        deadline = time.monotonic() + 20
+        while redis_cli(port, "0123abcd" * 8, "ping") != "PONG":
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "Redis did not start"
+            time.sleep(0.1)
+        assert "NOAUTH" in redis_cli(port, None, "ping")
+        assert redis_cli(port, "wrong", "ping") != "PONG"
+        assert redis_cli(port, "0123abcd" * 8, "config", "get", "appendonly").split() == [
+            "appendonly",
+            "yes",
+        ]
+        password_argv = [
+            p for p in Path("/proc").glob("[0-9]*/cmdline") if "0123abcd" in read_quietly(p)
+        ]
+        assert not password_argv, "the password must not be on a command line"
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
+def read_quietly(path: Path) -> str:
+    """A /proc file's text, or '' when the process is gone or unreadable."""
+    try:
+        return path.read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize("content", ["", "CHANGE-ME"])
+def test_compose_redis_refuses_a_placeholder_password(
+    compose: dict[str, Any], tmp_path: Path, content: str
+) -> None:
+    """An empty secret file or the example's CHANGE-ME stops Redis with one line, exit 1."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed")
+    password_file = tmp_path / "redis_password"
+    password_file.write_text(content)
+    process = run_redis_start_script(compose, password_file, tmp_path, free_port())
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 1
+    assert stderr.strip().splitlines() == [f"redis: {password_file} holds no real password"]
+
+
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_compose_newswire_services(compose: dict[str, Any], name: str) -> None:
-    """Depend on a healthy Redis, restart, log JSON, reach Redis by service name, check health."""
+    """Healthy-Redis dependency, restarts, JSON logs, the URL from a secret, metrics, health."""
     service = compose["services"][name]
     assert service["depends_on"]["redis"]["condition"] == "service_healthy"
     assert service["restart"] in {"always", "unless-stopped", "on-failure"}
     env = service["environment"]
     assert isinstance(env, dict), "use the mapping form of environment"
-    assert env["REDIS_URL"] == "redis://redis:6379/0"
+    # A REDIS_URL variable would win over the secret file newswire reads.
+    assert not {"REDIS_URL", "NEWSWIRE_REDIS_URL"} & set(env)
+    assert service["secrets"] == ["redis_url"]
+    assert env["NEWSWIRE_METRICS_PORT"] == str(METRICS_PORTS[name])
     assert env["NEWSWIRE_LOG_FORMAT"] == "json"
     assert env["NEWSWIRE_HEARTBEAT_FILE"] == HEARTBEATS[name]
     calls = health_calls(service["healthcheck"]["test"], env)
@@ -403,6 +554,129 @@ def test_compose_newswire_services(compose: dict[str, Any], name: str) -> None:
     assert "ports" not in service
     user = service.get("user", "0")
     assert user.split(":")[0] not in {"0", "root"}
+
+
+def test_compose_secret_files(compose: dict[str, Any]) -> None:
+    """Secrets are files in deploy/secrets, ignored by git, each with a committed example."""
+    secrets = compose["secrets"]
+    assert set(secrets) == {
+        "redis_password",
+        "redis_url",
+        "flower_basic_auth",
+        "grafana_admin_password",
+    }
+    used = {s for service in compose["services"].values() for s in service.get("secrets", [])}
+    assert used == set(secrets)
+    for name, secret in secrets.items():
+        path = ROOT / secret["file"]
+        assert path.parent == ROOT / "deploy" / "secrets" and path.name == name
+        assert (path.parent / f"{name}.example").is_file(), f"{name}.example"
+        if shutil.which("git") and (ROOT / ".git").exists():
+            ignored = subprocess.run(
+                ["git", "check-ignore", "-q", str(path.relative_to(ROOT))],
+                cwd=ROOT,
+                check=False,
+                timeout=30,
+            )
+            assert ignored.returncode == 0, f"{path} must be ignored by git"
+
+
+def test_secret_generator_writes_consistent_files(tmp_path: Path) -> None:
+    """deploy/secrets/generate.sh: random values, a URL holding the password, no overwrite."""
+    target = tmp_path / "secrets"
+    script = ROOT / "deploy" / "secrets" / "generate.sh"
+    env = {"PATH": os.environ.get("PATH", ""), "NEWSWIRE_SECRETS": str(target)}
+    subprocess.run(["/bin/sh", str(script)], env=env, check=True, timeout=30, capture_output=True)
+    files = {p.name: p.read_text() for p in target.iterdir()}
+    password = files["redis_password"]
+    assert re.fullmatch(r"[0-9a-f]{64}", password)
+    assert files["redis_url"] == f"redis://:{password}@redis:6379/0"
+    user, _, flower_password = files["flower_basic_auth"].partition(":")
+    assert user and re.fullmatch(r"[0-9a-f]{64}", flower_password)
+    assert len({password, flower_password, files["grafana_admin_password"]}) == 3
+    assert (target.stat().st_mode & 0o777) == 0o700
+    (target / "redis_password").write_text("kept")
+    subprocess.run(["/bin/sh", str(script)], env=env, check=True, timeout=30, capture_output=True)
+    assert (target / "redis_password").read_text() == "kept"
+    settings = pytest.importorskip("newswire_shared.settings")
+    if hasattr(settings, "check_redis_url"):
+        settings.check_redis_url(files["redis_url"])
+
+
+def test_compose_holds_no_credentials(compose: dict[str, Any]) -> None:
+    """No environment value in the compose file is a password or a URL with credentials."""
+    for name, service in compose["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            text = str(value)
+            assert not re.search(r"://[^/@\s]*:[^/@\s]*@", text), f"{name}: {key}"
+            if re.search(r"PASSWORD|SECRET|TOKEN|BASIC_AUTH", key) and not key.endswith("__FILE"):
+                pytest.fail(f"{name}: {key} must come from a secret file")
+
+
+def test_compose_flower_profile(compose: dict[str, Any]) -> None:
+    """Flower runs the workers' Celery app from the enrich image, with auth, on loopback only."""
+    flower = compose["services"]["flower"]
+    assert flower["image"] == compose["services"]["enrich"]["image"]
+    assert "build" not in flower, "the enrich service builds the image"
+    entrypoint = flower["entrypoint"]
+    assert entrypoint[:2] == ["/bin/sh", "-c"]
+    words = shlex.split(entrypoint[2])
+    assert words[words.index("celery") :][:4] == [
+        "celery",
+        "-A",
+        "newswire_enrich.celery_app",
+        "flower",
+    ]
+    assert "--port=5555" in words
+    assert 'FLOWER_BASIC_AUTH="$(cat /run/secrets/flower_basic_auth)"' in entrypoint[2]
+    assert set(flower["secrets"]) == {"redis_url", "flower_basic_auth"}
+    assert flower["ports"] == ["127.0.0.1:5555:5555"]
+    assert flower["depends_on"]["redis"]["condition"] == "service_healthy"
+    module = ROOT / "services" / "enrich" / "src" / "newswire_enrich" / "celery_app.py"
+    assert module.is_file(), "the app Flower imports"
+    installs = " ".join(r.value for r in dockerfile_stages(dockerfile("enrich"))[0].all("RUN"))
+    assert re.search(r"\bflower==\d+\.\d+\.\d+", installs), "Flower pinned in the enrich image"
+
+
+def test_compose_monitoring_profile(compose: dict[str, Any]) -> None:
+    """Prometheus and Grafana (pinned) read their configuration read-only from deploy/monitoring."""
+    services = compose["services"]
+    prometheus, grafana = services["prometheus"], services["grafana"]
+    for service in (prometheus, grafana):
+        image, _, tag = service["image"].partition(":")
+        assert re.fullmatch(r"v?\d+\.\d+\.\d+", tag), f"pin {image} to a release"
+        assert all(p.startswith("127.0.0.1:") for p in service["ports"]), "loopback only"
+    binds = {
+        v["source"]: v
+        for service in (prometheus, grafana)
+        for v in service["volumes"]
+        if isinstance(v, dict) and v["type"] == "bind"
+    }
+    assert set(binds) == {
+        "./deploy/monitoring/prometheus.yml",
+        "./deploy/monitoring/grafana/provisioning",
+        "./deploy/monitoring/grafana/dashboards",
+    }
+    assert all(v.get("read_only") for v in binds.values())
+    config = binds["./deploy/monitoring/prometheus.yml"]["target"]
+    assert f"--config.file={config}" in prometheus["command"]
+    provisioning = binds["./deploy/monitoring/grafana/provisioning"]
+    assert provisioning["target"] == "/etc/grafana/provisioning"
+    assert grafana["environment"]["GF_SECURITY_ADMIN_PASSWORD__FILE"] == (
+        "/run/secrets/grafana_admin_password"
+    )
+    assert grafana["environment"]["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    # The files another part of the repository provides, checked once they exist.
+    dashboards_target = binds["./deploy/monitoring/grafana/dashboards"]["target"]
+    provider = ROOT / "deploy/monitoring/grafana/provisioning/dashboards/newswire.yml"
+    if provider.is_file():
+        providers = yaml.safe_load(provider.read_text())["providers"]
+        assert {p["options"]["path"] for p in providers} <= {dashboards_target}
+    scrape = ROOT / "deploy/monitoring/prometheus.yml"
+    if scrape.is_file():
+        text = scrape.read_text()
+        for name, port in METRICS_PORTS.items():
+            assert f"{name}" in text and str(port) in text, f"Prometheus scrapes {name}:{port}"
 
 
 def test_compose_ingest_is_a_single_watcher(compose: dict[str, Any]) -> None:
