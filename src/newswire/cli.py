@@ -6,7 +6,7 @@
     newswire ingest                                       the ingest service alone
     newswire worker                                       an enrichment worker alone
     newswire enrich FILE... --out DIR [--explain]         one-shot, no Redis
-    newswire status [--json]                              queue depth, in flight, done, failed
+    newswire status [--json]                              waiting, running, done, failed
     newswire health --heartbeat FILE --max-age S          container probe
     newswire schema [--write]                             JSON Schemas of the messages
 
@@ -235,7 +235,7 @@ def enrich(files: tuple[Path, ...], out_dir: Path, model: str | None, explain: b
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=_DATA_DIR)
 def status(as_json: bool, data_dir: Path) -> None:
-    """Show queue depth, jobs in flight, done and failed."""
+    """Show jobs waiting in the queue, running in a worker, done and failed."""
     import redis
 
     from newswire.local import url_file
