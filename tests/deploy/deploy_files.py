@@ -9,6 +9,7 @@ from ``kustomize build`` (a test compares the two when kubectl or kustomize is i
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -223,14 +224,18 @@ def duration_seconds(value: str | int | float) -> float:
 # --------------------------------------------------------------------------- kustomize
 
 #: The kustomization fields the renderer implements; any other field fails the render.
-SUPPORTED_KUSTOMIZATION_FIELDS = frozenset({"apiVersion", "kind", "resources", "patches"})
+SUPPORTED_KUSTOMIZATION_FIELDS = frozenset(
+    {"apiVersion", "kind", "resources", "patches", "secretGenerator"}
+)
 
 
 def render_kustomization(directory: Path) -> list[dict[str, Any]]:
     """Render a kustomization directory the way ``kustomize build`` would.
 
-    Supports ``resources`` (manifest files and other kustomization directories) and
-    ``patches`` given as inline JSON 6902 operations with a ``target``; anything else raises.
+    Supports ``resources`` (manifest files and other kustomization directories),
+    ``secretGenerator`` entries made of ``literals`` with a fixed name
+    (``disableNameSuffixHash``) and ``patches`` given as inline JSON 6902 operations with a
+    ``target``; anything else raises.
     """
     path = directory / "kustomization.yaml"
     kustomization = yaml.safe_load(path.read_text())
@@ -247,6 +252,8 @@ def render_kustomization(directory: Path) -> list[dict[str, Any]]:
             docs = [d for d in yaml.safe_load_all(target.read_text()) if d is not None]
             assert docs, f"{target}: no manifest"
             resources.extend(docs)
+    for generator in kustomization.get("secretGenerator", []):
+        resources.append(_generate_secret(generator, path))
     seen: set[tuple[str, str, str]] = set()
     for resource in resources:
         key = resource_id(resource)
@@ -255,6 +262,32 @@ def render_kustomization(directory: Path) -> list[dict[str, Any]]:
     for patch in kustomization.get("patches", []):
         _apply_patch(resources, patch, path)
     return resources
+
+
+def _generate_secret(generator: dict[str, Any], where: Path) -> dict[str, Any]:
+    """The Secret a ``secretGenerator`` entry makes (literals only, no name hash)."""
+    unknown = set(generator) - {"name", "literals", "options"}
+    options = generator.get("options", {})
+    unknown |= {f"options.{key}" for key in set(options) - {"disableNameSuffixHash", "labels"}}
+    if unknown:
+        raise NotImplementedError(f"{where}: secretGenerator fields {sorted(unknown)}")
+    if options.get("disableNameSuffixHash") is not True:
+        raise NotImplementedError(f"{where}: hashed generator names are not rendered here")
+    data = {}
+    for literal in generator.get("literals", []):
+        key, sep, value = literal.partition("=")
+        assert sep, f"{where}: literal {literal!r} is not key=value"
+        data[key] = base64.b64encode(value.encode()).decode()
+    metadata: dict[str, Any] = {"name": generator["name"]}
+    if options.get("labels"):
+        metadata["labels"] = dict(options["labels"])
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata,
+        "data": data,
+        "type": "Opaque",
+    }
 
 
 def resource_id(resource: dict[str, Any]) -> tuple[str, str, str]:

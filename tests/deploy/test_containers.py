@@ -10,6 +10,7 @@ fresh machine (``docker compose``, ``kubectl``) only add cross-checks, skipped w
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import os
@@ -753,13 +754,26 @@ def container(resources: list[dict[str, Any]], deployment: str) -> dict[str, Any
 
 
 def container_env(resources: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, str]:
-    """A container's environment: envFrom ConfigMaps, then env entries."""
+    """A container's environment: envFrom ConfigMaps, then env entries.
+
+    A value from a Secret reads ``<secret NAME/KEY>`` (the Secret and key must exist), and
+    ``$(VAR)`` is expanded from the variables defined before it, as the kubelet does.
+    """
     configmaps = by_kind(resources, "ConfigMap")
+    secrets = by_kind(resources, "Secret")
     env: dict[str, str] = {}
     for source in spec.get("envFrom", []):
         env.update(configmaps[source["configMapRef"]["name"]]["data"])
     for entry in spec.get("env", []):
-        env[entry["name"]] = entry["value"]
+        if "valueFrom" in entry:
+            ref = entry["valueFrom"]["secretKeyRef"]
+            assert ref["key"] in secrets[ref["name"]]["data"], ref
+            env[entry["name"]] = f"<secret {ref['name']}/{ref['key']}>"
+        else:
+            value = entry["value"]
+            env[entry["name"]] = re.sub(
+                r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), value
+            )
     return env
 
 
@@ -787,7 +801,7 @@ def test_manifests_validate_against_kubernetes(kustomization: str) -> None:
             path = "/".join(str(p) for p in error.absolute_path)
             pytest.fail(f"{resource_id(resource)} at {path}: {error.message}")
         checked += 1
-    assert checked >= 9
+    assert checked >= 11
 
 
 def test_kubernetes_validate_is_live() -> None:
@@ -841,9 +855,11 @@ def test_base_is_namespace_less_and_labelled(base: list[dict[str, Any]]) -> None
             "ConfigMap",
             "Deployment",
             "Deployment",
+            "NetworkPolicy",
             "PersistentVolumeClaim",
             "PersistentVolumeClaim",
             "PodDisruptionBudget",
+            "Secret",
             "Service",
             "Service",
             "StatefulSet",
@@ -873,13 +889,11 @@ def test_selectors_match_pod_labels(base: list[dict[str, Any]]) -> None:
 
 
 def test_configmap_settings(base: list[dict[str, Any]]) -> None:
-    """The ConfigMap points at the Redis Service and the mounted folders; values are strings."""
+    """The ConfigMap names the mounted folders, not Redis (its URL has the password)."""
     (config,) = by_kind(base, "ConfigMap").values()
     data = config["data"]
     assert all(isinstance(v, str) for v in data.values())
-    redis_service = by_kind(base, "Service")["redis"]
-    port = redis_service["spec"]["ports"][0]["port"]
-    assert data["REDIS_URL"] == f"redis://redis:{port}/0"
+    assert not {"REDIS_URL", "NEWSWIRE_REDIS_URL"} & set(data)
     assert data["NEWSWIRE_INBOX"] == INBOX
     assert data["NEWSWIRE_RESULTS_DIR"] == RESULTS
     assert data["NEWSWIRE_POLLING"] == "true", "RWX volumes are network filesystems"
@@ -896,7 +910,7 @@ def test_redis_statefulset(base: list[dict[str, Any]]) -> None:
     assert by_kind(base, "Service")[spec["serviceName"]]["spec"]["clusterIP"] == "None"
     (claim,) = spec["volumeClaimTemplates"]
     (pod_container,) = spec["template"]["spec"]["containers"]
-    assert pod_container["image"] == "redis:7-alpine"
+    assert re.fullmatch(r"redis:7\.\d+\.\d+-alpine", pod_container["image"]), "pin a release"
     args = pod_container["args"]
     assert args[args.index("--appendonly") + 1] == "yes"
     assert args[args.index("--maxmemory-policy") + 1] == "noeviction"
@@ -904,8 +918,128 @@ def test_redis_statefulset(base: list[dict[str, Any]]) -> None:
     assert {m["name"]: m["mountPath"] for m in pod_container["volumeMounts"]}[
         claim["metadata"]["name"]
     ] == data_dir
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert "redis-cli ping" in " ".join(pod_container[probe]["exec"]["command"])
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        command = " ".join(pod_container[probe]["exec"]["command"])
+        assert "redis-cli ping" in command
+        assert f'REDISCLI_AUTH="$(cat {K8S_REDIS_PASSWORD_FILE})"' in command, "probes log in"
+
+
+#: Where the Redis pod mounts the key redis-password of the Secret newswire-redis.
+K8S_REDIS_PASSWORD_FILE = "/run/secrets/newswire-redis/redis-password"
+
+
+def test_redis_requires_the_secret_password(
+    base: list[dict[str, Any]], compose: dict[str, Any]
+) -> None:
+    """Redis reads requirepass from the mounted Secret, with the script compose runs too."""
+    redis = by_kind(base, "StatefulSet")["redis"]["spec"]["template"]["spec"]
+    (pod_container,) = redis["containers"]
+    command = pod_container["command"]
+    assert command[:2] == ["/bin/sh", "-c"] and len(command) == 4
+    compose_script, _ = redis_start_script(compose)
+    assert command[2] == compose_script.replace(
+        "/run/secrets/redis_password", K8S_REDIS_PASSWORD_FILE
+    ), "one start script (tested live with the compose file's) for both"
+    volumes = {v["name"]: v for v in redis["volumes"]}
+    mount = next(
+        m
+        for m in pod_container["volumeMounts"]
+        if K8S_REDIS_PASSWORD_FILE.startswith(m["mountPath"])
+    )
+    secret = volumes[mount["name"]]["secret"]
+    assert secret["secretName"] == "newswire-redis"
+    assert mount["mountPath"] + "/" + secret["items"][0]["path"] == K8S_REDIS_PASSWORD_FILE
+    assert secret["items"][0]["key"] == "redis-password"
+    assert secret["defaultMode"] & 0o007 == 0, "not world-readable"
+    assert "redis-password" in by_kind(base, "Secret")["newswire-redis"]["data"]
+
+
+def test_secret_is_a_refused_placeholder(base: list[dict[str, Any]]) -> None:
+    """The base's Secret holds only CHANGE-ME, which the Redis start script refuses."""
+    secret = by_kind(base, "Secret")["newswire-redis"]
+    assert secret["type"] == "Opaque"
+    assert set(secret["data"]) == {"redis-password"}
+    assert base64.b64decode(secret["data"]["redis-password"]).decode() == "CHANGE-ME"
+    (pod_container,) = by_kind(base, "StatefulSet")["redis"]["spec"]["template"]["spec"][
+        "containers"
+    ]
+    assert '"" | CHANGE-ME)' in pod_container["command"][2]
+
+
+@pytest.mark.parametrize("kustomization", ["base", "overlays/keda"])
+def test_no_configmap_holds_a_password(kustomization: str) -> None:
+    """No rendered ConfigMap has a password-like key or a URL with credentials."""
+    configmaps = by_kind(render_kustomization(K8S / kustomization), "ConfigMap")
+    assert configmaps
+    for name, config in configmaps.items():
+        for key, value in config.get("data", {}).items():
+            assert not re.search(r"PASSWORD|SECRET|TOKEN|REDIS_URL|AUTH", key.upper()), key
+            assert not re.search(r"://[^/@\s]*@", value), f"{name}: {key} holds credentials"
+            assert "CHANGE-ME" not in value, f"{name}: {key}"
+
+
+@pytest.mark.parametrize("deployment", ["newswire-ingest", "newswire-enrich"])
+def test_pods_get_redis_url_from_the_secret(base: list[dict[str, Any]], deployment: str) -> None:
+    """REDIS_URL is the Redis Service with the password from the Secret, nothing else."""
+    env = container_env(base, container(base, deployment))
+    port = by_kind(base, "Service")["redis"]["spec"]["ports"][0]["port"]
+    assert env["REDIS_URL"] == f"redis://:<secret newswire-redis/redis-password>@redis:{port}/0"
+
+
+def pods_selected(resources: list[dict[str, Any]], selector: dict[str, Any]) -> set[str]:
+    """Workloads whose pod template labels a LabelSelector selects."""
+    workloads = {**by_kind(resources, "Deployment"), **by_kind(resources, "StatefulSet")}
+    chosen = set()
+    for name, workload in workloads.items():
+        labels = workload["spec"]["template"]["metadata"]["labels"]
+        ok = selector.get("matchLabels", {}).items() <= labels.items()
+        for expression in selector.get("matchExpressions", []):
+            value = labels.get(expression["key"])
+            operator = expression["operator"]
+            if operator == "In":
+                ok = ok and value in expression["values"]
+            elif operator == "NotIn":
+                ok = ok and value not in expression["values"]
+            elif operator == "Exists":
+                ok = ok and value is not None
+            else:
+                raise AssertionError(f"operator {operator}")
+        if ok:
+            chosen.add(name)
+    return chosen
+
+
+def test_network_policy_admits_only_newswire_pods(base: list[dict[str, Any]]) -> None:
+    """The NetworkPolicy isolates Redis; only ingest and enrich pods reach its port."""
+    (policy,) = by_kind(base, "NetworkPolicy").values()
+    spec = policy["spec"]
+    assert pods_selected(base, spec["podSelector"]) == {"redis"}
+    assert spec["policyTypes"] == ["Ingress"]
+    (rule,) = spec["ingress"]
+    (peer,) = rule["from"]
+    assert set(peer) == {"podSelector"}, "pods of this namespace only"
+    assert pods_selected(base, peer["podSelector"]) == {"newswire-ingest", "newswire-enrich"}
+    assert not pods_selected(base, {"matchLabels": {"app.kubernetes.io/name": "something-else"}})
+    port = by_kind(base, "Service")["redis"]["spec"]["ports"][0]["port"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": port}]
+
+
+@pytest.mark.parametrize(
+    ("deployment", "service"), [("newswire-ingest", "ingest"), ("newswire-enrich", "enrich")]
+)
+def test_pods_are_scraped_by_prometheus(
+    base: list[dict[str, Any]], deployment: str, service: str
+) -> None:
+    """prometheus.io annotations, a named port and NEWSWIRE_METRICS_PORT agree."""
+    template = by_kind(base, "Deployment")[deployment]["spec"]["template"]
+    annotations = template["metadata"]["annotations"]
+    port = METRICS_PORTS[service]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(port)
+    assert annotations["prometheus.io/path"] == "/metrics"
+    spec = container(base, deployment)
+    assert {"name": "metrics", "containerPort": port, "protocol": "TCP"} in spec["ports"]
+    assert container_env(base, spec)["NEWSWIRE_METRICS_PORT"] == str(port)
 
 
 def test_pvcs_are_read_write_many(base: list[dict[str, Any]]) -> None:
@@ -996,14 +1130,26 @@ def test_keda_overlay(base: list[dict[str, Any]], keda: list[dict[str, Any]]) ->
     """The overlay adds one ScaledObject and only drops the fixed replicas of enrich."""
     base_ids = {resource_id(r): r for r in base}
     overlay_ids = {resource_id(r): r for r in keda}
-    (added,) = set(overlay_ids) - set(base_ids)
-    assert added == ("keda.sh/v1alpha1", "ScaledObject", "newswire-enrich")
+    assert set(overlay_ids) - set(base_ids) == {
+        ("keda.sh/v1alpha1", "ScaledObject", "newswire-enrich"),
+        ("keda.sh/v1alpha1", "TriggerAuthentication", "newswire-redis"),
+    }
     assert set(base_ids) <= set(overlay_ids)
     for key, resource in base_ids.items():
         if key[1:] == ("Deployment", "newswire-enrich"):
             expected = json.loads(json.dumps(resource))
             del expected["spec"]["replicas"]
             assert overlay_ids[key] == expected, "only spec.replicas is removed"
+        elif key[1:] == ("NetworkPolicy", "redis"):
+            base_rules = resource["spec"]["ingress"]
+            assert overlay_ids[key]["spec"]["ingress"][: len(base_rules)] == base_rules
+            (keda_rule,) = overlay_ids[key]["spec"]["ingress"][len(base_rules) :]
+            (peer,) = keda_rule["from"]
+            assert peer["namespaceSelector"]["matchLabels"] == {
+                "kubernetes.io/metadata.name": "keda"
+            }
+            assert peer["podSelector"]["matchLabels"] == {"app": "keda-operator"}
+            assert keda_rule["ports"] == base_rules[0]["ports"]
         else:
             assert overlay_ids[key] == resource, key
 
@@ -1042,6 +1188,7 @@ def test_keda_scaled_object_fields(keda: list[dict[str, Any]]) -> None:
     assert behavior["scaleDown"]["stabilizationWindowSeconds"] >= contract_task_seconds()
     (trigger,) = spec["triggers"]
     assert trigger["type"] == "redis"
+    assert set(trigger) == {"type", "metadata", "authenticationRef"}
     metadata = trigger["metadata"]
     assert all(isinstance(v, str) for v in metadata.values()), "KEDA metadata values are strings"
     assert metadata["listName"] == QUEUE
@@ -1054,6 +1201,25 @@ def test_keda_scaled_object_fields(keda: list[dict[str, Any]]) -> None:
         "the KEDA operator runs in its own namespace: use the Service's full DNS name"
     )
     assert metadata["databaseIndex"] == "0"
+    assert not {"password", "passwordFromEnv"} & set(metadata), "the password is not inline"
+
+
+def test_keda_trigger_authentication(keda: list[dict[str, Any]]) -> None:
+    """The redis trigger logs in through a TriggerAuthentication reading the base's Secret."""
+    scaled = by_kind(keda, "ScaledObject")["newswire-enrich"]
+    (trigger,) = scaled["spec"]["triggers"]
+    reference = trigger["authenticationRef"]
+    assert reference.get("kind", "TriggerAuthentication") == "TriggerAuthentication"
+    auth = by_kind(keda, "TriggerAuthentication")[reference["name"]]
+    assert auth["apiVersion"] == "keda.sh/v1alpha1"
+    assert "namespace" not in auth["metadata"]
+    assert set(auth["spec"]) == {"secretTargetRef"}
+    (target,) = auth["spec"]["secretTargetRef"]
+    assert target["parameter"] == "password"
+    secret = by_kind(keda, "Secret")[target["name"]]
+    assert target["key"] in secret["data"]
+    redis = by_kind(keda, "StatefulSet")["redis"]["spec"]["template"]["spec"]
+    assert target["name"] in {v["secret"]["secretName"] for v in redis["volumes"] if "secret" in v}
 
 
 def test_queue_name_matches_shared_settings() -> None:
@@ -1076,6 +1242,14 @@ def test_readme_documents_operations() -> None:
         "failed/",
         "newswire:results",
         QUEUE,
+        "deploy/secrets/generate.sh",
+        "--profile monitoring",
+        "--profile flower",
+        "NetworkPolicy",
+        "TriggerAuthentication",
+        "secretGenerator",
+        "CHANGE-ME",
+        "prometheus.io/scrape",
     ):
         assert needed in text, needed
 
