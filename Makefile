@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PKGS   := -e ./shared -e ./services/ingest -e ./services/enrich -e '.[dev]'
+# The root distribution carries the CLI and all three internal packages (shared/src and
+# services/*/src): one editable install, no module installed twice.
+PKGS   := -e '.[dev]'
 INBOX  ?= inbox
 RESULTS ?= results
 N      ?= 10000
@@ -15,6 +17,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml shared/pyproject.toml services/ingest/pyproject.toml services/enrich/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip uninstall --quiet --yes newswire-shared newswire-ingest newswire-enrich 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -c constraints.txt $(PKGS)
 	touch $(STAMP)
 

@@ -90,13 +90,16 @@ class _Commands(click.Group):
         except click.Abort:
             click.echo("newswire: aborted", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # `newswire schema | head`: the reader left; say nothing
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; errors other than click's become a :class:`CliError`."""
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
         except Exception as exc:
             if _debugging(ctx):
