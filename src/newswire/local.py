@@ -114,9 +114,9 @@ def _run_locked(
         # that cannot load it has said why in one line and exited; so do we, with its status.
         ready = options.data_dir / "worker.ready"
         ready.unlink(missing_ok=True)
-        worker = _spawn(
-            ["-m", "newswire_enrich"], {**env, "NEWSWIRE_READY_FILE": str(ready.resolve())}, lock.fd
-        )
+        worker_env = env | _worker_metrics_port(env)
+        worker_env["NEWSWIRE_READY_FILE"] = str(ready.resolve())
+        worker = _spawn(["-m", "newswire_enrich"], worker_env, lock.fd)
         children.append(worker)
         reaper.watch_service(worker.pid)
         if not _worker_ready(worker, ready, stop):
@@ -180,7 +180,18 @@ def _child_env(options: LocalOptions, url: str) -> dict[str, str]:
     )
     if options.stable_seconds is not None:
         env["NEWSWIRE_STABLE_SECONDS"] = str(options.stable_seconds)
+    # on a laptop the metrics stay on this machine unless asked otherwise
+    env.setdefault("NEWSWIRE_METRICS_HOST", "127.0.0.1")
     return env
+
+
+def _worker_metrics_port(env: dict[str, str]) -> dict[str, str]:
+    """The worker's metrics port: the one after ingest's when NEWSWIRE_METRICS_PORT is set for
+    the run (0 turns both off), else the worker's default."""
+    port = env.get("NEWSWIRE_METRICS_PORT", "").strip()
+    if not port.isdigit():
+        return {}
+    return {"NEWSWIRE_METRICS_PORT": "0" if int(port) == 0 else str(int(port) + 1)}
 
 
 def _spawn(args: list[str], env: dict[str, str], lock_fd: int) -> subprocess.Popen[bytes]:
