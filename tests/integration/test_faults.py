@@ -187,7 +187,7 @@ def test_ingest_waits_for_redis_at_start(services: Services, redis_server: Redis
 def test_ingest_with_a_wrong_password_exits_with_one_line(
     services: Services, tmp_path: Path
 ) -> None:
-    """Credentials Redis refuses are not waited out: one line naming the problem, exit 2, and
+    """Credentials Redis refuses are not waited out: one line naming the problem, exit 1, and
     the password never printed."""
     with RedisServer(tmp_path / "locked", password="right-secret") as server:
         url = f"redis://:wrong-secret@127.0.0.1:{server.port}/0"
@@ -198,7 +198,7 @@ def test_ingest_with_a_wrong_password_exits_with_one_line(
             proc.send_signal(signal.SIGKILL)
             pytest.fail("ingest kept running with a wrong password")
         log = services.log("ingest")
-        assert proc.returncode == 2
+        assert proc.returncode == 1
         assert "Traceback" not in log
         assert "refused our credentials" in log
         assert "wrong-secret" not in log

@@ -42,7 +42,7 @@ def build_service(settings: IngestSettings) -> IngestService:
 
 
 def main(settings: IngestSettings | None = None) -> None:
-    """Run the ingest service until SIGTERM or SIGINT; exit 2 if Redis refuses our credentials.
+    """Run the ingest service until SIGTERM or SIGINT; exit 1 if Redis refuses our credentials.
 
     Invalid settings (``python -m newswire_ingest`` in a container) are one line on stderr,
     naming the variable but not its value, and exit status 1.
@@ -75,4 +75,4 @@ def main(settings: IngestSettings | None = None) -> None:
         service.run(stop, watcher)
     except RedisAuthError as exc:
         print(f"newswire ingest: {exc}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(1)
