@@ -83,6 +83,8 @@ def service_env(
             "NEWSWIRE_LOG_FORMAT": "json",
             "NEWSWIRE_HEARTBEAT_FILE": str(heartbeat),
             "NEWSWIRE_READY_FILE": str(ready),
+            # several workers on one machine would fight over the default metrics port
+            "NEWSWIRE_METRICS_PORT": "0",
         }
     )
     env.update(extra)
