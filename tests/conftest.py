@@ -64,6 +64,25 @@ def wait_until(
     pytest.fail(f"timed out after {timeout}s waiting for {what or condition}")
 
 
+def short_article(n: int) -> str:
+    """A short news article with a name and a quote; `n` makes its content (and job id) unique."""
+    return (
+        f"Report {n}. The council of Riverton met on Tuesday to discuss bridge number {n}.\n\n"
+        f'"We will rebuild it within {n % 12 + 1} months," said Mayor Ana Ruiz.\n'
+    )
+
+
+def drop_articles(inbox: Path, count: int, prefix: str = "a") -> None:
+    """Write `count` distinct articles under temporary names, then rename them in at once."""
+    staging = inbox.parent / "staging"
+    staging.mkdir(exist_ok=True)
+    names = [f"{prefix}{n:04d}.txt" for n in range(count)]
+    for n, name in enumerate(names):
+        (staging / name).write_text(short_article(n), encoding="utf-8")
+    for name in names:
+        (staging / name).replace(inbox / name)
+
+
 class Services:
     """Starts and stops the real ingest and worker processes of one test."""
 

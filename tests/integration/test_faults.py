@@ -16,7 +16,7 @@ import redis
 
 from newswire.redis_server import RedisServer
 from newswire_shared.keys import RedisKeys
-from tests.conftest import SEEDS, Services, wait_until
+from tests.conftest import SEEDS, Services, drop_articles, wait_until
 
 pytestmark = pytest.mark.integration
 KEYS = RedisKeys()
@@ -28,23 +28,6 @@ def _settled(inbox: Path, folder: str) -> list[str]:
     if not path.exists():
         return []
     return sorted(p.name for p in path.iterdir() if not p.name.endswith(".error.json"))
-
-
-def _article(n: int) -> str:
-    return (
-        f"Report {n}. The council of Riverton met on Tuesday to discuss bridge number {n}.\n\n"
-        f'"We will rebuild it within {n % 12 + 1} months," said Mayor Ana Ruiz.\n'
-    )
-
-
-def _drop_many(inbox: Path, count: int) -> None:
-    """Write `count` distinct articles under temporary names, then rename them in at once."""
-    staging = inbox.parent / "staging"
-    staging.mkdir(exist_ok=True)
-    for n in range(count):
-        (staging / f"a{n:04d}.txt").write_text(_article(n), encoding="utf-8")
-    for n in range(count):
-        (staging / f"a{n:04d}.txt").replace(inbox / f"a{n:04d}.txt")
 
 
 def _ingest_started(services: Services, times: int = 1) -> bool:
@@ -61,7 +44,7 @@ def test_restart_sends_no_message_for_jobs_still_queued(
     """A graceful ingest restart with a backlog: jobs whose message still waits are followed,
     not sent again; every file settles once and no message is left over."""
     services.start_ingest()
-    _drop_many(services.inbox, 30)
+    drop_articles(services.inbox, 30)
     processing = services.inbox / "processing"
     wait_until(lambda: redis_client.llen(QUEUE) == 30, 30, what="30 jobs queued")
     services.stop("ingest")
@@ -83,7 +66,7 @@ def test_redis_outage_while_claiming_strands_nothing(
     services.start_worker(NEWSWIRE_CONCURRENCY="2")
     services.start_ingest()
     processing = services.inbox / "processing"
-    _drop_many(services.inbox, 300)
+    drop_articles(services.inbox, 300)
     wait_until(lambda: processing.exists() and any(processing.iterdir()), 30, interval=0.005)
     redis_server.stop()
     time.sleep(2)

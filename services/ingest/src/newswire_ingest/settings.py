@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
-from newswire_shared.settings import CommonSettings
+from newswire_shared.settings import CommonSettings, metrics_port_field
 
 
 class IngestSettings(CommonSettings):
@@ -18,6 +18,13 @@ class IngestSettings(CommonSettings):
     inbox: Path = Field(default=Path("inbox"), description="Folder people drop articles into.")
     stable_seconds: float = Field(
         default=2.0, gt=0, description="A file is finished when unchanged for this long."
+    )
+    settle_seconds: float = Field(
+        default=0.3,
+        gt=0,
+        description="A file announced complete by native events (closed after writing, or "
+        "renamed into the inbox) is finished when nothing happened to it for this long (at "
+        "most stable_seconds); one written again after that waits stable_seconds.",
     )
     rescan_seconds: float = Field(
         default=300.0, gt=0, description="Full rescan of the inbox, in case an event was lost."
@@ -50,16 +57,7 @@ class IngestSettings(CommonSettings):
     consumer_name: str = Field(
         default="ingest", description="Name in the results consumer group (one watcher/inbox)."
     )
-    metrics_port: int = Field(
-        default=9101,
-        ge=0,
-        le=65535,
-        description="Port of the Prometheus /metrics endpoint; 0 turns metrics off.",
-    )
-    metrics_host: str = Field(
-        default="0.0.0.0",  # noqa: S104 - containers are scraped from outside
-        description="Address the metrics endpoint listens on (127.0.0.1: this machine only).",
-    )
+    metrics_port: int = metrics_port_field(9101)
 
     @field_validator("ignore", mode="before")
     @classmethod
