@@ -340,7 +340,7 @@ def _drain_until(watcher: InboxWatcher, wanted: Path, timeout: float = 5.0) -> s
     seen: set[Path] = set()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and wanted not in seen:
-        seen |= watcher.drain()
+        seen |= set(watcher.drain())
         time.sleep(0.05)
     return seen
 

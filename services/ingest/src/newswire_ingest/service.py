@@ -3,8 +3,9 @@
 One iteration of :meth:`IngestService.tick`:
 
 1. paths from native events (and, every ``rescan_seconds``, a full rescan) are observed;
-2. files unchanged for ``stable_seconds`` are read, moved to ``processing/`` and queued
-   (bad files go to ``failed/`` at once with the reason);
+2. files unchanged for ``stable_seconds`` (``settle_seconds`` for a file announced complete
+   by its events: closed after writing or renamed in) are read, moved to ``processing/`` and
+   queued (bad files go to ``failed/`` at once with the reason);
 3. new entries of the results and failures streams, read through a consumer group, move their
    files from ``processing/`` to ``done/`` or ``failed/``;
 4. the heartbeat file is touched.
@@ -75,7 +76,7 @@ class IngestService:
             self.settings.inbox, recursive=self.settings.recursive, ignore=self.settings.ignore
         )
         self.keys = RedisKeys(self.settings.key_prefix)
-        self._tracker = StabilityTracker(self.settings.stable_seconds)
+        self._tracker = StabilityTracker(self.settings.stable_seconds, self.settings.settle_seconds)
         self._in_flight: dict[str, list[Path]] = {}
         self._unsent: dict[str, ArticleJob] = {}
         self._sent_at: dict[str, float] = {}
@@ -210,8 +211,8 @@ class IngestService:
         """Do one round of observing, claiming, settling and heart-beating."""
         now = self.clock()
         if watcher is not None:
-            for path in watcher.drain():
-                self._tracker.observe(path, now)
+            for path, signal in watcher.drain().items():
+                self._tracker.observe(path, now, signal)
         if now - self._last_rescan >= self.settings.rescan_seconds or watcher is None:
             self.rescan(now)
         for path in self._tracker.ready(now):
@@ -222,9 +223,20 @@ class IngestService:
             self._last_check = now
             self.reconcile()
         self._settle_refreshed()
-        self.settle_outcomes(block_ms=int(self.settings.tick_seconds * 1000))
+        self.settle_outcomes(block_ms=self._block_ms(now, native=watcher is not None))
         self._gauges.refresh(self.clock(), len(self._in_flight))
         self._heartbeat()
+
+    def _block_ms(self, now: float, *, native: bool) -> int:
+        """How long this tick waits for outcomes: a tick, or less when a file is due sooner;
+        with native events at most the settle period (events are drained once a tick)."""
+        wait = self.settings.tick_seconds
+        if native and not self.settings.polling:
+            wait = min(wait, self._tracker.settle)
+        due = self._tracker.next_due()
+        if due is not None:
+            wait = min(wait, max(due - now, 0.01))
+        return max(1, int(wait * 1000))
 
     def rescan(self, now: float) -> None:
         """Observe every file in the inbox and take over anything left in processing/."""

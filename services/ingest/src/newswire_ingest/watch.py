@@ -9,6 +9,12 @@ Paths are reported below the inbox root as given (not resolved), the way the inb
 them; names of any bytes are kept (undecodable bytes as surrogate escapes). Events in the
 inbox's own processing/, done/ and failed/ are dropped; so are events in sub-folders unless
 the watcher is recursive.
+
+With native events each path also comes with what its events said (:class:`Signal`): a file
+closed after writing or renamed into the inbox (inotify's IN_CLOSE_WRITE and IN_MOVED_TO,
+including renames from outside the watched tree) is announced complete; created or written
+is a change; opened, closed without writing or attributes changed say nothing. Polling
+announces nothing: its files always wait the full stability window.
 """
 
 from __future__ import annotations
@@ -18,16 +24,27 @@ import os
 import threading
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    FileAttribEvent,
+    FileClosedEvent,
+    FileClosedNoWriteEvent,
+    FileOpenedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
+from watchdog.utils import platform
 
+from newswire_ingest.stability import Signal, merge
 from newswire_shared.logs import get_logger
 
 log = get_logger(__name__)
 
 _OWN_FOLDERS = frozenset({"processing", "done", "failed"})
+#: events that say nothing about a file's content
+_SILENT = (FileOpenedEvent, FileClosedNoWriteEvent, FileAttribEvent)
 
 
 class WatchLimitError(RuntimeError):
@@ -35,22 +52,31 @@ class WatchLimitError(RuntimeError):
 
 
 class _Collector(FileSystemEventHandler):
-    def __init__(self, watched: Path, root: Path, *, recursive: bool) -> None:
+    def __init__(self, watched: Path, root: Path, *, recursive: bool, announce: bool) -> None:
         self._watched = watched
         self._root = root
         self._recursive = recursive
+        self._announce = announce
         self._lock = threading.Lock()
-        self._paths: set[Path] = set()
+        self._paths: dict[Path, Signal | None] = {}
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         try:
-            for raw in (event.src_path, getattr(event, "dest_path", "")):
-                if raw:
-                    self._collect(Path(os.fsdecode(raw)))
+            src: Signal | None = Signal.CHANGED
+            if isinstance(event, _SILENT):
+                src = None
+            elif isinstance(event, FileClosedEvent) and self._announce:
+                src = Signal.COMPLETE
+            if event.src_path:
+                self._collect(Path(os.fsdecode(event.src_path)), src)
+            dest = getattr(event, "dest_path", "")
+            if dest:
+                done = self._announce and not event.is_directory
+                self._collect(Path(os.fsdecode(dest)), Signal.COMPLETE if done else Signal.CHANGED)
         except Exception:
             log.exception("watch_event_failed")
 
-    def _collect(self, path: Path) -> None:
+    def _collect(self, path: Path, signal: Signal | None) -> None:
         if not path.is_relative_to(self._watched):
             return
         parts = path.relative_to(self._watched).parts
@@ -58,13 +84,24 @@ class _Collector(FileSystemEventHandler):
             return
         if len(parts) > 1 and not self._recursive:
             return
+        key = self._root.joinpath(*parts)
         with self._lock:
-            self._paths.add(self._root.joinpath(*parts))
+            self._paths[key] = merge(self._paths.get(key), signal)
 
-    def drain(self) -> set[Path]:
+    def drain(self) -> dict[Path, Signal | None]:
         with self._lock:
-            paths, self._paths = self._paths, set()
+            paths, self._paths = self._paths, {}
         return paths
+
+
+def _native_observer() -> BaseObserver:
+    """inotify's observer reporting renames from outside the watched tree as moves (with an
+    empty source), so that they announce their file; the platform's default elsewhere."""
+    if platform.is_linux():
+        from watchdog.observers.inotify import InotifyObserver
+
+        return InotifyObserver(generate_full_events=True)
+    return Observer()
 
 
 class InboxWatcher:
@@ -76,9 +113,9 @@ class InboxWatcher:
     ) -> None:
         self._watched = root.resolve()
         self._recursive = recursive
-        self._collector = _Collector(self._watched, root, recursive=recursive)
+        self._collector = _Collector(self._watched, root, recursive=recursive, announce=not polling)
         self._observer: BaseObserver = (
-            PollingObserver(timeout=poll_interval) if polling else Observer()
+            PollingObserver(timeout=poll_interval) if polling else _native_observer()
         )
 
     def start(self) -> None:
@@ -98,8 +135,9 @@ class InboxWatcher:
         """Return True while the observer thread runs."""
         return self._observer.is_alive()
 
-    def drain(self) -> set[Path]:
-        """Return and forget the paths seen since the last call."""
+    def drain(self) -> dict[Path, Signal | None]:
+        """Return and forget the paths seen since the last call, each with what its events
+        said (None: nothing, it was only touched)."""
         return self._collector.drain()
 
     def stop(self) -> None:
