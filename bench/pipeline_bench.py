@@ -5,9 +5,14 @@ worker (Celery prefork pool of ``--workers`` processes). Drops ``--articles`` un
 the corpus articles into the inbox at once, waits for every result, and reports articles/s,
 drop-to-result latency, per-step times, the worker's peak memory and failures. Then runs
 ``nlp.pipe(texts, n_process=--workers)`` over the same cleaned texts with the same model as a
-baseline and prints the ratio. See ``bench/README.md`` for how to read the numbers::
+baseline and prints the ratio. Then (``--idle-drops``) it measures drop-to-result latency at
+idle: services with their default settings, one ~6-paragraph article written into the inbox at
+a time. It ends with the summary table of issue 10 (idle latency, ingest files/s with
+``--ingest``, pipeline/baseline ratio, peak RSS). See ``bench/README.md`` for how to read the
+numbers::
 
     .venv/bin/python bench/pipeline_bench.py --articles 60
+    .venv/bin/python bench/pipeline_bench.py --articles 20 --idle-drops 5
     .venv/bin/python bench/pipeline_bench.py --json > bench.json
 """
 
@@ -17,7 +22,9 @@ import argparse
 import json
 import os
 import random
+import shlex
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -27,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import redis
 import spacy.util
 
 import _support
@@ -38,6 +46,7 @@ from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.settings import DEFAULT_MODEL
 from newswire_shared.errors import RejectedFileError
 from newswire_shared.jobs import job_from_bytes
+from newswire_shared.keys import RedisKeys
 from newswire_shared.logs import configure_logging
 from newswire_shared.schemas import MediaType, content_sha256, job_id_for
 
@@ -53,6 +62,16 @@ TICK_SECONDS = 0.1
 SAMPLE_SECONDS = 0.2
 READY_TIMEOUT = 300.0
 MIB = 1024 * 1024
+#: Idle phase: paragraphs per article, pause between drops (seconds, uniform), result polling.
+IDLE_PARAGRAPHS = 6
+IDLE_PAUSE = (0.5, 1.5)
+IDLE_POLL_SECONDS = 0.02
+IDLE_RESULT_TIMEOUT = 120.0
+INGEST_BENCH = Path(__file__).resolve().parent / "ingest_bench.py"
+#: The issue-10 goals, shown in the summary table.
+GOAL_IDLE = "p50 <= 0.5 s, p95 <= 0.8 s"
+GOAL_INGEST = ">= 1,000 files/s"
+GOAL_RATIO = ">= 0.92"
 
 _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
@@ -376,6 +395,218 @@ def run_baseline(args: argparse.Namespace, inputs: list[BenchInput]) -> Baseline
     )
 
 
+# --------------------------------------------------------------------------- idle latency
+
+
+def idle_articles(files: list[Path], count: int, seed: int) -> list[BenchInput]:
+    """Return `count` distinct plain-text articles of ``IDLE_PARAGRAPHS`` paragraphs each.
+
+    Each is the first ``IDLE_PARAGRAPHS`` lines of at least 15 words of a ``.txt`` corpus
+    article (the corpus keeps one paragraph per line), joined by blank lines, cycling through
+    the articles that have that many in a fixed shuffled order; a trailer makes repeats unique.
+    """
+    sources: list[tuple[Path, str]] = []
+    for path in files:
+        if path.suffix.lower() != ".txt":
+            continue
+        lines = [
+            line.strip()
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+            if len(line.split()) >= 15
+        ]
+        if len(lines) >= IDLE_PARAGRAPHS:
+            sources.append((path, "\n\n".join(lines[:IDLE_PARAGRAPHS]) + "\n"))
+    if not sources:
+        raise BenchError(
+            f"no .txt corpus article has {IDLE_PARAGRAPHS} paragraphs for --idle-drops"
+        )
+    random.Random(seed).shuffle(sources)
+    articles: list[BenchInput] = []
+    for index in range(count):
+        source, text = sources[index % len(sources)]
+        raw = text.encode("utf-8")
+        data = raw + unique_marker(index, MediaType.TEXT, raw)
+        articles.append(
+            BenchInput(
+                name=f"idle{index:04d}-{source.name}",
+                data=data,
+                media_type=MediaType.TEXT,
+                job_id=job_id_for(content_sha256(data)),
+                origin=f"{source.parent.parent.name}/{source.name}",
+            )
+        )
+    return articles
+
+
+def default_env(redis_url: str, work: Path, name: str, model: str) -> dict[str, str]:
+    """Environment of a service at its default settings: only what it needs to run.
+
+    Redis URL, inbox and results folders, its own ready and heartbeat files, no metrics port
+    (``NEWSWIRE_METRICS_PORT=0``), JSON logs; the model only if ``--model`` is not the default.
+    No ``NEWSWIRE_STABLE_SECONDS``, ``NEWSWIRE_SETTLE_SECONDS``, ``NEWSWIRE_TICK_SECONDS`` or
+    ``NEWSWIRE_CONCURRENCY``: those keep their defaults.
+    """
+    env = _support.service_env(
+        redis_url=redis_url,
+        inbox=work / "inbox",
+        results=work / "results",
+        heartbeat=work / f"{name}.heartbeat",
+        ready=work / f"{name}.ready",
+        stable_seconds=0.0,
+        tick_seconds=0.0,
+        concurrency=1,
+        log_level="INFO",
+    )
+    for key in ("NEWSWIRE_STABLE_SECONDS", "NEWSWIRE_TICK_SECONDS", "NEWSWIRE_CONCURRENCY"):
+        del env[key]
+    if model != DEFAULT_MODEL:
+        env["NEWSWIRE_SPACY_MODEL"] = model
+    return env
+
+
+@dataclass
+class IdleRun:
+    """Drop -> result latencies of lone articles with the services at default settings."""
+
+    latencies: list[float]
+    warmup_seconds: float
+    env: dict[str, str]
+
+
+def run_idle(args: argparse.Namespace, articles: list[BenchInput], work: Path) -> IdleRun:
+    """Start Redis, ingest and a worker at defaults; drop the articles one at a time.
+
+    The first article is a warm-up (its latency is reported apart). Each of the others is
+    written straight into the inbox (open, write, close: what inotify reports as complete)
+    after the previous one has its result and a random pause of ``IDLE_PAUSE`` seconds; its
+    latency is the result file's mtime minus the time of the close.
+    """
+    work.mkdir()
+    inbox, results = work / "inbox", work / "results"
+    inbox.mkdir()
+    server = RedisServer(work / "redis")
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    envs: dict[str, dict[str, str]] = {}
+    rng = random.Random(args.seed)
+    try:
+        server.start()
+        for name, module in (("ingest", "newswire_ingest"), ("worker", "newswire_enrich")):
+            envs[name] = default_env(server.url, work, name, args.model)
+            procs[name] = _support.start_service(module, envs[name], work / f"{name}.log")
+        _wait_idle_ready(server.url, work, procs)
+        latencies: list[float] = []
+        warmup = float("nan")
+        for index, item in enumerate(articles):
+            latency = _drop_one(item, inbox, results, work, procs)
+            if index == 0:
+                warmup = latency
+                say(f"  warm-up drop -> result {latency:.2f}s (not counted)")
+            else:
+                latencies.append(latency)
+                say(f"  idle drop {index}/{len(articles) - 1}: {latency:.2f}s")
+            time.sleep(rng.uniform(*IDLE_PAUSE))
+        env = {k: v for k, v in envs["ingest"].items() if k.startswith(("NEWSWIRE_", "REDIS_"))}
+        return IdleRun(latencies, warmup, env)
+    finally:
+        for name in ("worker", "ingest"):
+            proc = procs.pop(name, None)
+            if proc is not None:
+                _support.stop_tree(proc, 30.0, grace=5)
+        server.stop()
+
+
+def _check_procs(work: Path, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for name, proc in procs.items():
+        if proc.poll() is not None:
+            raise BenchError(
+                f"idle {name} exited with status {proc.returncode}:\n"
+                f"{_support.log_tail(work / f'{name}.log')}"
+            )
+
+
+def _wait_idle_ready(url: str, work: Path, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    """Wait for the worker's ready file and ingest's heartbeat key in Redis."""
+    client = redis.Redis.from_url(url)
+    alive_key = RedisKeys().ingest_alive
+    started = time.monotonic()
+    try:
+        while not ((work / "worker.ready").exists() and client.exists(alive_key)):
+            _check_procs(work, procs)
+            if time.monotonic() - started > READY_TIMEOUT:
+                raise BenchError(f"idle services not ready after {READY_TIMEOUT:.0f}s")
+            time.sleep(0.1)
+    finally:
+        client.close()
+    say(f"idle services ready after {time.monotonic() - started:.1f}s (default settings)")
+
+
+def _drop_one(
+    item: BenchInput,
+    inbox: Path,
+    results: Path,
+    work: Path,
+    procs: dict[str, subprocess.Popen[bytes]],
+) -> float:
+    """Write one article into the inbox; return result mtime - close time."""
+    with (inbox / item.name).open("wb") as out:
+        out.write(item.data)
+    dropped = time.time()
+    result = results / f"{item.job_id}.json"
+    failed = inbox / "failed" / item.name
+    deadline = time.monotonic() + IDLE_RESULT_TIMEOUT
+    while True:
+        try:
+            return result.stat().st_mtime - dropped
+        except FileNotFoundError:
+            pass
+        if failed.exists():
+            raise BenchError(f"idle article {item.name} failed ({item.origin})")
+        if time.monotonic() > deadline:
+            raise BenchError(
+                f"no result for idle article {item.name} after {IDLE_RESULT_TIMEOUT:.0f}s"
+            )
+        _check_procs(work, procs)
+        time.sleep(IDLE_POLL_SECONDS)
+
+
+# --------------------------------------------------------------------------- ingest files/s
+
+
+def run_ingest_bench(extra: str) -> dict[str, Any]:
+    """Run ``bench/ingest_bench.py --json [extra]``; return its JSON object, or why not.
+
+    Its progress and table go to our stderr; its stdout must be one JSON object with a
+    ``files_per_second`` number (at the top level or one level down).
+    """
+    if not INGEST_BENCH.exists():
+        return {"error": "bench/ingest_bench.py does not exist"}
+    command = [sys.executable, str(INGEST_BENCH), "--json", *shlex.split(extra)]
+    say(f"ingest: {' '.join(command[1:])} ...")
+    proc = subprocess.run(command, stdout=subprocess.PIPE, check=False)
+    if proc.returncode != 0:
+        return {"error": f"ingest_bench.py exited with status {proc.returncode}"}
+    try:
+        data = json.loads(proc.stdout)
+    except ValueError:
+        return {"error": "ingest_bench.py printed no JSON on stdout"}
+    rate = _find_number(data, "files_per_second")
+    if rate is None:
+        return {"error": "no files_per_second in ingest_bench.py's JSON", "report": data}
+    return {"files_per_second": rate, "report": data}
+
+
+def _find_number(data: Any, key: str) -> float | None:
+    if not isinstance(data, dict):
+        return None
+    value = data.get(key)
+    if isinstance(value, int | float):
+        return float(value)
+    for child in data.values():
+        if isinstance(child, dict) and isinstance(child.get(key), int | float):
+            return float(child[key])
+    return None
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -527,7 +758,93 @@ def render_table(report: dict[str, Any]) -> str:
         rows.append(
             ("ratio", f"pipeline / baseline = {report['ratio_pipeline_over_baseline']:.2f}")
         )
+    rows += idle_rows(report)
     return _support.table(rows)
+
+
+def add_summary(
+    report: dict[str, Any], idle: IdleRun | None, idle_drops: int, ingest: dict[str, Any] | None
+) -> None:
+    """Add the idle phase, the ingest figure and the issue-10 summary rows to `report`."""
+    if idle is not None:
+        lat = idle.latencies
+        report["idle"] = {
+            "drops": len(lat),
+            "warmup_seconds": round(idle.warmup_seconds, 3),
+            "pause_seconds": list(IDLE_PAUSE),
+            "paragraphs": IDLE_PARAGRAPHS,
+            "latency_seconds": {
+                "min": round(min(lat, default=float("nan")), 3),
+                "p50": round(percentile(lat, 50), 3),
+                "p95": round(percentile(lat, 95), 3),
+                "max": round(max(lat, default=float("nan")), 3),
+                "mean": round(_mean(lat), 3),
+            },
+            "service_env": idle.env,
+        }
+        il = report["idle"]["latency_seconds"]
+        idle_text = (
+            f"p50 {il['p50']:.2f} s  p95 {il['p95']:.2f} s  (max {il['max']:.2f} s, "
+            f"{len(lat)} drops)"
+        )
+    else:
+        idle_text = f"not measured (--idle-drops {idle_drops})"
+    if ingest is not None:
+        report["ingest"] = ingest
+    if ingest is None:
+        ingest_text = "not measured (make bench-ingest)"
+    elif "files_per_second" in ingest:
+        ingest_text = f"{ingest['files_per_second']:.0f} files/s"
+    else:
+        ingest_text = f"not measured ({ingest['error']})"
+    ratio = report.get("ratio_pipeline_over_baseline")
+    ratio_text = (
+        "not measured (--no-baseline)"
+        if ratio is None
+        else f"{ratio:.2f}  ({report['config']['articles']} articles, "
+        f"{report['config']['workers']} processes)"
+    )
+    mem = report["memory"]
+    report["summary"] = [
+        {"figure": "drop -> result at idle (defaults) p50/p95", "measured": idle_text,
+         "goal": GOAL_IDLE},
+        {"figure": "ingest files/s", "measured": ingest_text, "goal": GOAL_INGEST},
+        {"figure": "pipeline / bare nlp.pipe ratio", "measured": ratio_text, "goal": GOAL_RATIO},
+        {"figure": "peak RSS of the worker tree",
+         "measured": f"{mem['peak_tree_rss_mib']:.0f} MiB  (main {mem['peak_main_rss_mib']:.0f} "
+         "MiB; pool processes as above)", "goal": "-"},
+    ]  # fmt: skip
+
+
+def idle_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the idle phase's rows of the table (none when it did not run)."""
+    idle = report.get("idle")
+    if idle is None:
+        return []
+    lat = idle["latency_seconds"]
+    return [
+        (
+            "idle",
+            f"drop -> result file, defaults, one {idle['paragraphs']}-paragraph article at a "
+            f"time ({idle['drops']} drops after 1 warm-up of {idle['warmup_seconds']:.2f}s)",
+        ),
+        (
+            "",
+            f"min {lat['min']:.2f}s  p50 {lat['p50']:.2f}s  p95 {lat['p95']:.2f}s  "
+            f"max {lat['max']:.2f}s  (mean {lat['mean']:.2f}s)",
+        ),
+    ]
+
+
+def render_summary(report: dict[str, Any]) -> str:
+    """Return the issue-10 summary table."""
+    rows = report["summary"]
+    width = max(len(r["figure"]) for r in rows)
+    mwidth = max(len(r["measured"]) for r in rows)
+    head = f"{'figure':<{width}}  {'measured':<{mwidth}}  goal (issue 10)"
+    lines = ["", "", "summary", head, "-" * len(head)]
+    lines += [f"{r['figure']:<{width}}  {r['measured']:<{mwidth}}  {r['goal']}" for r in rows]
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- main
@@ -559,7 +876,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-baseline", action="store_true", help="skip the nlp.pipe baseline")
     ap.add_argument("--log-level", default="INFO", help="services' log level (INFO)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and logs")
+    ap.add_argument(
+        "--idle-drops",
+        type=int,
+        default=20,
+        help="idle phase: articles dropped one at a time at default settings, after one "
+        "warm-up (20; 0 skips the phase)",
+    )
+    ap.add_argument(
+        "--ingest",
+        action="store_true",
+        help="also run bench/ingest_bench.py --json and put its files/s in the summary",
+    )
+    ap.add_argument(
+        "--ingest-args",
+        default="",
+        help="extra options for bench/ingest_bench.py, as one string (e.g. '--n 1000')",
+    )
     args = ap.parse_args(argv)
+    if args.idle_drops < 0:
+        ap.error("--idle-drops must be 0 or more")
     if args.batch_size is None:
         args.batch_size = max(1, min(64, args.articles // (4 * args.workers)))
     return args
@@ -575,13 +911,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         files = corpus_files(args.corpus)
         inputs = build_inputs(files, args.articles, args.seed)
+        idle_inputs = (
+            idle_articles(files, args.idle_drops + 1, args.seed) if args.idle_drops else []
+        )
     except BenchError as exc:
         say(f"bench failed: {exc}")
         return 1
     work = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
     return _support.run_in_work_folder(
         work,
-        lambda: _run(args, inputs, len(files), work),
+        lambda: _run(args, inputs, idle_inputs, len(files), work),
         keep=args.keep,
         kept=str(work),
         error=BenchError,
@@ -590,14 +929,26 @@ def main(argv: list[str] | None = None) -> int:
     )
 
 
-def _run(args: argparse.Namespace, inputs: list[BenchInput], corpus_size: int, work: Path) -> int:
+def _run(
+    args: argparse.Namespace,
+    inputs: list[BenchInput],
+    idle_inputs: list[BenchInput],
+    corpus_size: int,
+    work: Path,
+) -> int:
     run = run_pipeline(args, inputs, work)
+    idle = None
+    if idle_inputs:
+        say(f"idle: {args.idle_drops} articles one at a time, services at default settings ...")
+        idle = run_idle(args, idle_inputs, work / "idle")
     baseline = None
     if not args.no_baseline:
         say(f"baseline: nlp.pipe over {len(inputs)} cleaned texts ...")
         baseline = run_baseline(args, inputs)
+    ingest = run_ingest_bench(args.ingest_args) if args.ingest else None
     report = summarize(args, inputs, corpus_size, run, baseline)
-    _support.print_report(report, render_table(report), args.json)
+    add_summary(report, idle, args.idle_drops, ingest)
+    _support.print_report(report, render_table(report) + render_summary(report), args.json)
     return 0
 
 
