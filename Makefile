@@ -10,7 +10,7 @@ INBOX  ?= inbox
 RESULTS ?= results
 N      ?= 10000
 
-.PHONY: install run test lint typecheck unit integration deploy-check bench bench-long chaos quality schema clean
+.PHONY: install run test lint typecheck unit integration deploy-check bench bench-ingest bench-long chaos quality schema clean
 
 install: $(STAMP)
 
@@ -45,6 +45,9 @@ deploy-check: install
 
 bench: install
 	$(BIN)/python bench/pipeline_bench.py
+
+bench-ingest: install
+	$(BIN)/python bench/ingest_bench.py --n 5000
 
 chaos: install
 	$(BIN)/python bench/chaos.py --n $(N)

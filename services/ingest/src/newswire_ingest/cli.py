@@ -5,7 +5,10 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -27,6 +30,9 @@ def build_service(settings: IngestSettings) -> IngestService:
     app = make_celery(settings, "newswire-ingest")
     client = redis_client(settings)
 
+    # the producer of the batch being sent (see `sending`), or None: one of the pool's
+    producer: list[Any] = []
+
     def enqueue(job: ArticleJob) -> None:
         hard, soft = time_limits_for(len(job.text)) or (None, None)
         app.send_task(
@@ -36,9 +42,20 @@ def build_service(settings: IngestSettings) -> IngestService:
             task_id=f"{job.job_id}-{job.source.received_at.timestamp():.6f}",
             time_limit=hard,
             soft_time_limit=soft,
+            producer=producer[-1] if producer else None,
         )
 
-    return IngestService(settings=settings, redis=client, enqueue=enqueue)
+    @contextmanager
+    def sending() -> Iterator[object]:
+        """Send the messages of a batch through one producer (one broker connection)."""
+        with app.producer_or_acquire() as shared:
+            producer.append(shared)
+            try:
+                yield shared
+            finally:
+                producer.pop()
+
+    return IngestService(settings=settings, redis=client, enqueue=enqueue, sending=sending)
 
 
 def main(settings: IngestSettings | None = None) -> None:

@@ -20,6 +20,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,8 @@ log = get_logger(__name__)
 
 Enqueue = Callable[[ArticleJob], None]
 
+_BATCH = 500  # files claimed per Redis round trip
+
 
 class _Clock(Protocol):
     def __call__(self) -> float: ...
@@ -67,6 +70,8 @@ class IngestService:
     settings: IngestSettings
     redis: redis.Redis
     enqueue: Enqueue
+    # a context in which several enqueue calls share one broker connection
+    sending: Callable[[], AbstractContextManager[object]] = nullcontext
     clock: _Clock = time.monotonic
     wall_clock: _Clock = time.time
     counters: Counters = field(default_factory=Counters)
@@ -215,9 +220,12 @@ class IngestService:
                 self._tracker.observe(path, now, signal)
         if now - self._last_rescan >= self.settings.rescan_seconds or watcher is None:
             self.rescan(now)
-        for path in self._tracker.ready(now):
-            self._tracker.forget(path)
-            self.claim(path)
+        ready = list(self._tracker.ready(now))
+        for start in range(0, len(ready), _BATCH):
+            batch = ready[start : start + _BATCH]
+            for path in batch:
+                self._tracker.forget(path)
+            self.claim_many(batch)
         self._resend()
         if now - self._last_check >= self._check_seconds:
             self._last_check = now
@@ -248,31 +256,109 @@ class IngestService:
     # -- claiming --------------------------------------------------------------------------
 
     def claim(self, path: Path) -> None:
-        """Read a finished file, then queue it or fail it; never raises for a bad file.
+        """Claim one finished file (see :meth:`claim_many`)."""
+        self.claim_many([path])
+
+    def claim_many(self, paths: list[Path]) -> None:
+        """Read finished files, then queue them or fail them; never raises for a bad file.
+
+        Each file is read and moved to processing/; then one Redis round trip looks up what
+        is known of the batch's jobs, one records them, and their messages are sent together.
+        A Redis error on the way leaves the unrecorded files in processing/ for
+        :meth:`recover_processing`.
 
         Only regular files are read (never through a link, never blocking): links, FIFOs,
         sockets and devices go to failed/ unread. A folder's files are observed in recursive
         mode; otherwise the folder is left alone with one log line. Junk and ignored names
         are left alone.
         """
-        kind = self.inbox.kind(path)
-        if kind == "folder":
-            now = self.clock()
-            for inner in self.inbox.candidates(path):
-                self._tracker.observe(inner, now)
-            return
-        if kind != "file":
-            return
-        try:
-            job = self.inbox.read(path, self.settings.max_file_bytes)
-        except RejectedFileError as exc:
-            self._reject(path, exc)
-            return
-        try:
-            claimed = self.inbox.move(path, self.inbox.processing)
-        except FileNotFoundError:
-            return
-        self._dispatch(job, claimed)
+        claimed: list[tuple[ArticleJob, Path]] = []
+        for path in paths:
+            kind = self.inbox.kind(path)
+            if kind == "folder":
+                now = self.clock()
+                for inner in self.inbox.candidates(path):
+                    self._tracker.observe(inner, now)
+                continue
+            if kind != "file":
+                continue
+            try:
+                job = self.inbox.read(path, self.settings.max_file_bytes)
+            except RejectedFileError as exc:
+                self._reject(path, exc)
+                continue
+            try:
+                claimed.append((job, self.inbox.move(path, self.inbox.processing)))
+            except FileNotFoundError:
+                continue
+        if claimed:
+            self._dispatch_many(claimed)
+
+    def _dispatch_many(self, claimed: list[tuple[ArticleJob, Path]]) -> None:
+        """Follow newly claimed files under their jobs, as :meth:`_dispatch` does one file:
+        join a job in flight (or an earlier file of the batch), refresh content published
+        before, retry content failed before, queue the rest."""
+        firsts: dict[str, ArticleJob] = {}
+        later: list[tuple[str, Path]] = []  # files joining a job in flight or of the batch
+        for job, path in claimed:
+            if job.job_id in self._in_flight or job.job_id in firsts:
+                later.append((job.job_id, path))
+            else:
+                firsts[job.job_id] = job
+        paths = {job.job_id: path for job, path in reversed(claimed)}  # each job's first file
+        ids = list(firsts)
+        known: list[Any] = []
+        if ids:
+            pipe = self.redis.pipeline(transaction=False)
+            for job_id in ids:
+                pipe.exists(self.keys.published(job_id))
+                pipe.hget(self.keys.job(job_id), "failure")
+            known = pipe.execute()
+        fresh: list[tuple[ArticleJob, FailureRecord | None]] = []
+        for job_id, published, raw_failure in zip(ids, known[0::2], known[1::2], strict=True):
+            if published:
+                self._refresh(firsts[job_id], paths[job_id])
+            else:
+                failure = FailureRecord.model_validate_json(raw_failure) if raw_failure else None
+                fresh.append((firsts[job_id], failure))
+        joining = later  # every job of the batch is followed below, if not before
+        if fresh or joining:
+            pipe = self.redis.pipeline()
+            now = self.wall_clock()
+            for job, failure in fresh:
+                key = self.keys.job(job.job_id)
+                if failure is not None:
+                    # dropped again after failing (moved back from failed/ after a fix): retry
+                    pipe.delete(self.keys.failed(job.job_id), self.keys.deliveries(job.job_id))
+                    pipe.hdel(key, "failure")
+                    log.info("retrying_failed_job", job_id=job.job_id, previous=failure.reason)
+                pipe.hset(
+                    key,
+                    mapping={
+                        "state": "queued",
+                        "filename": job.source.filename,
+                        "queued_at": _iso(now),
+                        "queued_ts": f"{now:.3f}",
+                    },
+                )
+                pipe.sadd(self.keys.inflight, job.job_id)
+            if fresh:
+                pipe.hincrby(self.keys.stats, "queued", len(fresh))
+            if joining:
+                pipe.hincrby(self.keys.stats, "duplicates", len(joining))
+            pipe.execute()
+        # followed only once recorded: a Redis error before leaves the files to
+        # recover_processing
+        for job, _ in fresh:
+            self._in_flight[job.job_id] = [paths[job.job_id]]
+        for job_id, path in joining:
+            self._in_flight[job_id].append(path)
+            self.counters.duplicates += 1
+            log.info("duplicate_waits", job_id=job_id, filename=self.inbox.display_name(path))
+        self.counters.queued += len(fresh)
+        with self.sending():
+            for job, _ in fresh:
+                self._send(job)
 
     def _dispatch(
         self, job: ArticleJob, path: Path, *, recovered: bool = False, live: bool = False
@@ -355,8 +441,11 @@ class IngestService:
         log.info("queued", job_id=job.job_id, filename=job.source.filename, size=job.source.size)
 
     def _resend(self) -> None:
-        for job in list(self._unsent.values()):
-            self._send(job)
+        if not self._unsent:
+            return
+        with self.sending():
+            for job in list(self._unsent.values()):
+                self._send(job)
 
     def _reject(self, path: Path, exc: RejectedFileError) -> None:
         name = self.inbox.display_name(path)
