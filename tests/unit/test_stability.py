@@ -36,6 +36,28 @@ def test_announced_file_is_ready_after_the_settle_period(tmp_path: Path) -> None
     assert tracker.ready(now=10.3) == [path]
 
 
+def test_the_settle_period_runs_from_the_event_not_from_the_look(tmp_path: Path) -> None:
+    """A close heard before the main loop looked counts from when it was heard: the file is
+    due `settle` after the close, not `settle` after the look."""
+    path = tmp_path / "a.txt"
+    path.write_text("done\n")
+    tracker = _tracker()
+    tracker.observe(path, now=10.25, signal=Signal.COMPLETE, heard=10.0)
+    assert tracker.next_due() == pytest.approx(10.3)
+    assert tracker.ready(now=10.29) == []
+    assert tracker.ready(now=10.3) == [path]
+
+
+def test_an_event_time_after_the_look_is_capped_at_the_look(tmp_path: Path) -> None:
+    """A `heard` later than `now` (clocks read in another order) never delays the file past
+    `now` + settle."""
+    path = tmp_path / "a.txt"
+    path.write_text("done\n")
+    tracker = _tracker()
+    tracker.observe(path, now=5.0, signal=Signal.COMPLETE, heard=9.0)
+    assert tracker.ready(now=5.3) == [path]
+
+
 def test_changes_before_the_close_do_not_slow_an_announced_file(tmp_path: Path) -> None:
     """Writes seen before the announcement are the writer at work: the close still counts."""
     path = tmp_path / "a.txt"
@@ -137,8 +159,8 @@ def _drain_for(watcher: InboxWatcher, seconds: float = 1.0) -> dict[Path, Signal
     seen: dict[Path, Signal | None] = {}
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        for path, signal in watcher.drain().items():
-            seen[path] = merge(seen.get(path), signal)
+        for path, heard in watcher.drain().items():
+            seen[path] = merge(seen.get(path), heard.signal)
         time.sleep(0.05)
     return seen
 
@@ -190,3 +212,20 @@ def test_polling_watcher_announces_nothing(tmp_path: Path) -> None:
         watcher.stop()
     assert seen[inbox / "closed.txt"] is Signal.CHANGED
     assert seen[inbox / "renamed.txt"] is Signal.CHANGED
+
+
+def test_watcher_tells_how_long_ago_a_path_was_heard(tmp_path: Path) -> None:
+    """A drain reports the age of each path's last event, so a close heard while the main
+    loop was busy still counts from the close."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watcher = InboxWatcher(inbox, polling=False, poll_interval=1.0)
+    watcher.start()
+    try:
+        (inbox / "closed.txt").write_text("closed\n")
+        time.sleep(0.5)  # inotify delivers within milliseconds; the loop looks later
+        heard = watcher.drain()[inbox / "closed.txt"]
+    finally:
+        watcher.stop()
+    assert heard.signal is Signal.COMPLETE
+    assert 0.3 <= heard.age < 5.0

@@ -45,7 +45,8 @@ log = get_logger(__name__)
 
 Enqueue = Callable[[ArticleJob], None]
 
-_BATCH = 500  # files claimed per Redis round trip
+_BATCH = 500  # files claimed per Redis round trip, and messages sent per round trip
+_SEND_CHARS = 8_000_000  # at most this much article text in one batch of messages
 
 
 class _Clock(Protocol):
@@ -70,7 +71,8 @@ class IngestService:
     settings: IngestSettings
     redis: redis.Redis
     enqueue: Enqueue
-    # a context in which several enqueue calls share one broker connection
+    # a context whose enqueue calls go out together (one Redis round trip) when it exits; it
+    # raises if they did not (cli.build_service: newswire_ingest._bulk_send.BulkSender)
     sending: Callable[[], AbstractContextManager[object]] = nullcontext
     clock: _Clock = time.monotonic
     wall_clock: _Clock = time.time
@@ -216,8 +218,8 @@ class IngestService:
         """Do one round of observing, claiming, settling and heart-beating."""
         now = self.clock()
         if watcher is not None:
-            for path, signal in watcher.drain().items():
-                self._tracker.observe(path, now, signal)
+            for path, heard in watcher.drain().items():
+                self._tracker.observe(path, now, heard.signal, heard=now - heard.age)
         if now - self._last_rescan >= self.settings.rescan_seconds or watcher is None:
             self.rescan(now)
         ready = list(self._tracker.ready(now))
@@ -356,9 +358,7 @@ class IngestService:
             self.counters.duplicates += 1
             log.info("duplicate_waits", job_id=job_id, filename=self.inbox.display_name(path))
         self.counters.queued += len(fresh)
-        with self.sending():
-            for job, _ in fresh:
-                self._send(job)
+        self._send_many([job for job, _ in fresh])
 
     def _dispatch(
         self, job: ArticleJob, path: Path, *, recovered: bool = False, live: bool = False
@@ -427,25 +427,59 @@ class IngestService:
         self._send(job)
 
     def _send(self, job: ArticleJob) -> None:
-        self._sent_at[job.job_id] = self.wall_clock()
-        limits = time_limits_for(len(job.text))
-        if limits:  # a long article: its attempt may run longer than lost_after_seconds
-            self._patience[job.job_id] = max(self.settings.lost_after_seconds, limits[0] + 60.0)
+        self._send_many([job])
+
+    def _send_many(self, jobs: list[ArticleJob]) -> None:
+        """Send the messages of `jobs`, a batch at a time in one `sending` context (one Redis
+        round trip per batch). A job counts as sent only once its batch went out; the others
+        stay in ``_unsent`` and are sent again by :meth:`_resend`."""
+        batch: list[ArticleJob] = []
+        chars = 0
+        for job in jobs:
+            if batch and (len(batch) >= _BATCH or chars + len(job.text) > _SEND_CHARS):
+                self._send_batch(batch)
+                batch, chars = [], 0
+            batch.append(job)
+            chars += len(job.text)
+        if batch:
+            self._send_batch(batch)
+
+    def _send_batch(self, jobs: list[ArticleJob]) -> None:
+        failed: set[str] = set()
         try:
-            self.enqueue(job)
-        except Exception as exc:
-            log.warning("enqueue_failed", job_id=job.job_id, error=str(exc))
-            self._unsent[job.job_id] = job
+            with self.sending():
+                for job in jobs:
+                    self._sent_at[job.job_id] = self.wall_clock()
+                    limits = time_limits_for(len(job.text))
+                    if limits:  # a long article: its attempt may outlast lost_after_seconds
+                        self._patience[job.job_id] = max(
+                            self.settings.lost_after_seconds, limits[0] + 60.0
+                        )
+                    try:
+                        self.enqueue(job)
+                    except Exception as exc:
+                        self._keep_unsent(job, exc)
+                        failed.add(job.job_id)
+        except Exception as exc:  # the batch did not go out: none of it counts as sent
+            for job in jobs:
+                if job.job_id not in failed:
+                    self._keep_unsent(job, exc)
             return
-        self._unsent.pop(job.job_id, None)
-        log.info("queued", job_id=job.job_id, filename=job.source.filename, size=job.source.size)
+        for job in jobs:
+            if job.job_id in failed:
+                continue
+            self._unsent.pop(job.job_id, None)
+            log.info(
+                "queued", job_id=job.job_id, filename=job.source.filename, size=job.source.size
+            )
+
+    def _keep_unsent(self, job: ArticleJob, exc: Exception) -> None:
+        log.warning("enqueue_failed", job_id=job.job_id, error=str(exc))
+        self._unsent[job.job_id] = job
 
     def _resend(self) -> None:
-        if not self._unsent:
-            return
-        with self.sending():
-            for job in list(self._unsent.values()):
-                self._send(job)
+        if self._unsent:
+            self._send_many(list(self._unsent.values()))
 
     def _reject(self, path: Path, exc: RejectedFileError) -> None:
         name = self.inbox.display_name(path)

@@ -65,10 +65,14 @@ class StabilityTracker:
             return self.quiet_seconds
         return min(self.settle_seconds, self.quiet_seconds)
 
-    def observe(self, path: Path, now: float, signal: Signal | None = None) -> None:
+    def observe(
+        self, path: Path, now: float, signal: Signal | None = None, *, heard: float | None = None
+    ) -> None:
         """Record the current state of `path` (a vanished file is forgotten) and what events
-        said about it (None: nothing, as for a rescan). A link is not followed: it is judged,
-        and later refused, as the link itself."""
+        said about it (None: nothing, as for a rescan). `heard` is when the last of those
+        events came (at most `now`): a change or an announcement counts from then. A link is
+        not followed: it is judged, and later refused, as the link itself."""
+        at = now if heard is None else min(heard, now)
         try:
             stat = path.lstat()
         except FileNotFoundError:
@@ -76,15 +80,15 @@ class StabilityTracker:
             return
         seen = self._seen.get(path)
         if seen is None:
-            seen = self._seen[path] = _Seen(stat.st_size, stat.st_mtime_ns, now)
+            seen = self._seen[path] = _Seen(stat.st_size, stat.st_mtime_ns, at)
         elif (seen.size, seen.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
-            seen.size, seen.mtime_ns, seen.since = stat.st_size, stat.st_mtime_ns, now
+            seen.size, seen.mtime_ns, seen.since = stat.st_size, stat.st_mtime_ns, at
             if seen.announced is not None:
                 seen.announced, seen.demoted = None, True
         if signal is Signal.REOPENED or (signal is Signal.CHANGED and seen.announced is not None):
             seen.announced, seen.demoted = None, True
         elif signal is Signal.COMPLETE and not seen.demoted:
-            seen.announced = now
+            seen.announced = at
 
     def _due(self, seen: _Seen) -> float:
         if seen.announced is not None:

@@ -15,6 +15,9 @@ closed after writing or renamed into the inbox (inotify's IN_CLOSE_WRITE and IN_
 including renames from outside the watched tree) is announced complete; created or written
 is a change; opened, closed without writing or attributes changed say nothing. Polling
 announces nothing: its files always wait the full stability window.
+
+Each path also carries how long ago its last event happened (:class:`Heard`), so that a
+file's quiet period runs from its close, not from when the main loop got round to looking.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from __future__ import annotations
 import errno
 import os
 import threading
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 from watchdog.events import (
     FileAttribEvent,
@@ -47,6 +52,15 @@ _OWN_FOLDERS = frozenset({"processing", "done", "failed"})
 _SILENT = (FileOpenedEvent, FileClosedNoWriteEvent, FileAttribEvent)
 
 
+class Heard(NamedTuple):
+    """What the events of one path said since the last drain, and when the last one came."""
+
+    #: the signals of the events folded into one (None: nothing about the content)
+    signal: Signal | None
+    #: seconds from the last event to the drain
+    age: float
+
+
 class WatchLimitError(RuntimeError):
     """The kernel refused another watch; the message names the setting to raise."""
 
@@ -58,7 +72,8 @@ class _Collector(FileSystemEventHandler):
         self._recursive = recursive
         self._announce = announce
         self._lock = threading.Lock()
-        self._paths: dict[Path, Signal | None] = {}
+        # path -> (folded signal, time.monotonic() of its last event)
+        self._paths: dict[Path, tuple[Signal | None, float]] = {}
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         try:
@@ -85,13 +100,16 @@ class _Collector(FileSystemEventHandler):
         if len(parts) > 1 and not self._recursive:
             return
         key = self._root.joinpath(*parts)
+        heard = time.monotonic()
         with self._lock:
-            self._paths[key] = merge(self._paths.get(key), signal)
+            previous = self._paths.get(key)
+            self._paths[key] = (merge(previous[0] if previous else None, signal), heard)
 
-    def drain(self) -> dict[Path, Signal | None]:
+    def drain(self) -> dict[Path, Heard]:
         with self._lock:
             paths, self._paths = self._paths, {}
-        return paths
+        now = time.monotonic()
+        return {path: Heard(signal, max(0.0, now - at)) for path, (signal, at) in paths.items()}
 
 
 def _native_observer() -> BaseObserver:
@@ -135,9 +153,9 @@ class InboxWatcher:
         """Return True while the observer thread runs."""
         return self._observer.is_alive()
 
-    def drain(self) -> dict[Path, Signal | None]:
+    def drain(self) -> dict[Path, Heard]:
         """Return and forget the paths seen since the last call, each with what its events
-        said (None: nothing, it was only touched)."""
+        said (signal None: nothing, it was only touched) and how long ago the last came."""
         return self._collector.drain()
 
     def stop(self) -> None:
