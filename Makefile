@@ -10,7 +10,7 @@ INBOX  ?= inbox
 RESULTS ?= results
 N      ?= 10000
 
-.PHONY: install run test lint typecheck unit integration deploy-check bench bench-ingest bench-long chaos quality schema clean
+.PHONY: install run test lint typecheck unit integration deploy-check bench bench-ingest bench-long bench-memory chaos quality schema clean
 
 install: $(STAMP)
 
@@ -54,6 +54,9 @@ chaos: install
 
 bench-long: install
 	$(BIN)/python bench/long_text_bench.py
+
+bench-memory: install
+	$(BIN)/python bench/worker_memory.py
 
 quality: install
 	$(BIN)/python bench/quality.py
