@@ -3,13 +3,16 @@
 Starts a private Redis and the real ingest process (``python -m newswire_ingest``, no
 worker), renames N small distinct files into the inbox at once and measures the time until
 every file is in ``processing/`` and the queue ``newswire.enrich`` holds N messages. Prints
-files per second.
+files per second; with ``--json``, one JSON object on stdout instead (``files_per_second``,
+``files``, ``seconds``), as ``bench/pipeline_bench.py --ingest`` reads it.
 
     .venv/bin/python bench/ingest_bench.py --n 5000
+    .venv/bin/python bench/ingest_bench.py --n 5000 --json
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -24,7 +27,7 @@ QUEUE = "newswire.enrich"
 
 
 def run(n: int, timeout: float, work: Path) -> float:
-    """Return files/s for a burst of `n` files (raises TimeoutError past `timeout`)."""
+    """Return the seconds a burst of `n` files took (raises TimeoutError past `timeout`)."""
     staging, inbox = work / "staging", work / "inbox"
     staging.mkdir()
     inbox.mkdir()
@@ -63,17 +66,25 @@ def run(n: int, timeout: float, work: Path) -> float:
     finally:
         _support.stop_tree(proc, 30.0, grace=5)
         server.stop()
-    return n / elapsed
+    return elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _support.arg_parser(__doc__)
     parser.add_argument("--n", type=_support.positive_int, default=5000, help="files (5000)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds (300)")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout instead"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
-        rate = run(args.n, args.timeout, Path(tmp))
-    print(f"ingest: {args.n} files claimed and queued at {rate:.0f} files/s")
+        seconds = run(args.n, args.timeout, Path(tmp))
+    rate = args.n / seconds
+    if args.json:
+        report = {"files_per_second": round(rate, 1), "files": args.n, "seconds": round(seconds, 3)}
+        print(json.dumps(report))
+    else:
+        print(f"ingest: {args.n} files claimed and queued at {rate:.0f} files/s")
     return 0
 
 

@@ -5,57 +5,31 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import FrameType
-from typing import Any
 
 from pydantic import ValidationError
 
 from newswire_ingest import __version__
+from newswire_ingest._bulk_send import BulkSender
 from newswire_ingest.service import IngestService
 from newswire_ingest.settings import IngestSettings
 from newswire_ingest.watch import InboxWatcher
-from newswire_shared.keys import ENRICH_TASK
 from newswire_shared.logs import configure_logging
 from newswire_shared.metrics import start_metrics_server
-from newswire_shared.queueing import make_celery, time_limits_for
+from newswire_shared.queueing import make_celery
 from newswire_shared.redis_conn import RedisAuthError, redis_client
-from newswire_shared.schemas import ArticleJob
 from newswire_shared.settings import settings_error_line
 
 
 def build_service(settings: IngestSettings) -> IngestService:
-    """Wire the service to Redis and a Celery producer that sends jobs by task name."""
+    """Wire the service to Redis and a Celery producer that sends jobs by task name, a batch
+    of messages in one Redis round trip (:mod:`newswire_ingest._bulk_send`)."""
     app = make_celery(settings, "newswire-ingest")
     client = redis_client(settings)
-
-    # the producer of the batch being sent (see `sending`), or None: one of the pool's
-    producer: list[Any] = []
-
-    def enqueue(job: ArticleJob) -> None:
-        hard, soft = time_limits_for(len(job.text)) or (None, None)
-        app.send_task(
-            ENRICH_TASK,
-            args=[job.model_dump(mode="json")],
-            queue=settings.queue,
-            task_id=f"{job.job_id}-{job.source.received_at.timestamp():.6f}",
-            time_limit=hard,
-            soft_time_limit=soft,
-            producer=producer[-1] if producer else None,
-        )
-
-    @contextmanager
-    def sending() -> Iterator[object]:
-        """Send the messages of a batch through one producer (one broker connection)."""
-        with app.producer_or_acquire() as shared:
-            producer.append(shared)
-            try:
-                yield shared
-            finally:
-                producer.pop()
-
-    return IngestService(settings=settings, redis=client, enqueue=enqueue, sending=sending)
+    sender = BulkSender(app, settings.queue)
+    return IngestService(
+        settings=settings, redis=client, enqueue=sender.enqueue, sending=sender.sending
+    )
 
 
 def main(settings: IngestSettings | None = None) -> None:
