@@ -153,15 +153,20 @@ def test_restart_completes_files_left_in_processing(
 def test_ingest_killed_mid_flight_resumes_without_duplicates(
     services: Services, redis_client: redis.Redis
 ) -> None:
-    """Ingest killed while jobs are queued: after restart every file settles, each once."""
+    """Ingest killed while jobs are queued: after restart every file settles, each once.
+
+    (Killed between claiming and queueing, its files wait in processing/ for the restart:
+    test_faults covers that.)"""
     services.start_ingest()
     for seed in sorted(SEEDS.glob("*.txt")):
         shutil.copy(seed, services.inbox / seed.name)
     processing = services.inbox / "processing"
     wait_until(
-        lambda: processing.exists() and len(list(processing.iterdir())) == 5,
+        lambda: processing.exists()
+        and len(list(processing.iterdir())) == 5
+        and redis_client.llen("newswire.enrich") == 5,
         30,
-        what="5 files claimed",
+        what="5 files claimed and queued",
     )
     services.stop("ingest", signal.SIGKILL)
     services.start_worker(NEWSWIRE_CONCURRENCY="2")
