@@ -66,6 +66,8 @@ def pairs(concept: str, language: str = DEFAULT_LANGUAGE) -> Mapping[str, str]:
 def concepts(language: str = DEFAULT_LANGUAGE) -> list[str]:
     """Names of the concepts available for `language` (file names without suffix)."""
     folder = resources.files("newswire_enrich").joinpath("data", "lexicon", language)
+    if not folder.is_dir():
+        return []
     return sorted(
         entry.name.rsplit(".", 1)[0]
         for entry in folder.iterdir()
