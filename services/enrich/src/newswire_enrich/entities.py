@@ -343,9 +343,22 @@ def _explain(entity: Entity, group: Group) -> list[TypeChange]:
         item = (change.step, change.previous, change.label, reason)
         if item not in seen:
             seen.add(item)
-            out.append(replace(change, name=entity.name, reason=reason))
+            out.append(
+                replace(
+                    change,
+                    name=entity.name,
+                    previous=_plain(change.previous),
+                    label=_plain(change.label),
+                    reason=reason,
+                )
+            )
     last = out[-1].label if out else None
     if last != entity.label:
         votes = ", ".join(f"{lab} {n}" for lab, n in group.votes().most_common())
         out.append(TypeChange(entity.name, _VOTE, last, entity.label, f"weighted vote: {votes}"))
     return out
+
+
+def _plain(label: str | None) -> str | None:
+    """A label as a plain string (a :class:`Label` member is one, but prints as a member)."""
+    return None if label is None else str(label)
