@@ -17,7 +17,7 @@ from enum import StrEnum
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -218,6 +218,11 @@ class EnrichedArticle(_Model):
     url: str | None = None
     entities: list[Entity] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
+    extensions: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        exclude_if=lambda value: not value,
+        description="What steps added to the pipeline found, under each step's name.",
+    )
     pipeline: PipelineInfo
     enriched_at: datetime
     explanation: Explanation | None = Field(
