@@ -44,7 +44,7 @@ deploy-check: install
 	$(BIN)/pytest -m deploy
 
 bench: install
-	$(BIN)/python bench/pipeline_bench.py
+	$(BIN)/python bench/pipeline_bench.py --ingest
 
 bench-ingest: install
 	$(BIN)/python bench/ingest_bench.py --n 5000
