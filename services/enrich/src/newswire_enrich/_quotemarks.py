@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _DOUBLE_OPEN = {"“": "”", "«": "»", "„": "“"}
 _OPEN_CONTEXT = " \t\n([{—–-/:;,"
+#: The only characters that open or close a passage: the scan skips everything else.
+_MARK = re.compile("[“”«»„\"‘’']")
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ def find_quote_marks(text: str) -> list[QuoteMarks]:
         double_close = ""
         single_open: int | None = None
         single_close = ""
-        for i in range(pstart, pend):
+        for mark in _MARK.finditer(text, pstart, pend):
+            i = mark.start()
             ch = text[i]
             nxt = text[i + 1] if i + 1 < pend else " "
             if double_open is None:

@@ -161,9 +161,11 @@ class _EntityInfo:
 class SpeakerResolver:
     """Turns the token naming a speaker into a Speaker, using the entities' mentions."""
 
-    def __init__(self, doc: Doc, entities: list[Entity]) -> None:
+    def __init__(self, doc: Doc, entities: list[Entity], text: str | None = None) -> None:
+        """`text` is ``doc.text`` when the caller has it (rebuilt from the tokens on every
+        access: read it once)."""
         self._doc = doc
-        self._text = doc.text  # rebuilt from the tokens on every access: read it once
+        self._text = doc.text if text is None else text
         spans = sorted(
             ((m.start, m.end, e) for e in entities for m in e.mentions if m.source == "text"),
             key=lambda t: t[:2],

@@ -138,18 +138,18 @@ class Pipeline:
         shelf = Shelf(pieces, nlp.vocab)
         title_doc: Doc | None = None
         for k, piece in enumerate(pieces):
+            # (Doc.text is rebuilt from the tokens on every access: the steps get the string)
+            piece_text = text[piece.start : piece.end]
             with clock("nlp"):
                 if k == 0 and title:
                     # the headline rides along with the first piece: one call instead of
                     # two (a short text costs spaCy several ms of fixed overhead alone);
                     # each Doc is parsed as it would be alone
-                    doc, title_doc = nlp.pipe(
-                        [text[piece.start : piece.end], headline_for_ner(title, text)]
-                    )
+                    doc, title_doc = nlp.pipe([piece_text, headline_for_ner(title, text)])
                 else:
-                    doc = nlp(text[piece.start : piece.end])
+                    doc = nlp(piece_text)
             with clock("entities"):
-                mentions += body_mentions(doc, piece.start)
+                mentions += body_mentions(doc, piece.start, piece_text)
             with clock("nlp"):
                 shelf.put(k, doc)
         with clock("entities"):
@@ -157,7 +157,7 @@ class Pipeline:
         mentions.clear()
         if len(pieces) == 1:
             with clock("quotes"):
-                return entities, extract_quotes(doc, entities)
+                return entities, extract_quotes(doc, entities, text)
         quotes: list[Quote] = []
         with clock("quotes"):
             index = MentionIndex(entities)

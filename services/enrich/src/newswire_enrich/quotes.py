@@ -355,10 +355,10 @@ def _according(sent: Span, qstart: int, qend: int) -> Token | None:
 
 
 class _Extractor:
-    def __init__(self, doc: Doc, entities: list[Entity]) -> None:
+    def __init__(self, doc: Doc, entities: list[Entity], text: str | None = None) -> None:
         self.doc = doc
-        self.text = doc.text
-        self.resolve = SpeakerResolver(doc, entities)
+        self.text = doc.text if text is None else text
+        self.resolve = SpeakerResolver(doc, entities, self.text)
         self.clauses = _clauses(doc, self.text)
         self.marks = find_quote_marks(self.text)
         self.quotes: list[Quote] = []
@@ -679,9 +679,13 @@ class _Extractor:
                 break
 
 
-def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
-    """Find the attributed statements of `doc`, ordered by position."""
-    ex = _Extractor(doc, entities)
+def extract_quotes(doc: Doc, entities: list[Entity], text: str | None = None) -> list[Quote]:
+    """Find the attributed statements of `doc`, ordered by position.
+
+    `text` is ``doc.text`` when the caller has it (``Doc.text`` is rebuilt from the tokens on
+    every access).
+    """
+    ex = _Extractor(doc, entities, text)
     ex.quote_marks()
     ex.indirect()
     return sorted(ex.quotes, key=lambda q: (q.start, q.end))

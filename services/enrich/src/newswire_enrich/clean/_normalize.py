@@ -11,24 +11,54 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HSPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANKS = re.compile(r"\n{3,}")
+#: What ftfy may change in ASCII text: control characters (and the terminal escapes that one
+#: of them starts); tab and line feed excepted.
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: ftfy's settings: no HTML unescaping, quotes and line breaks left as they are, NFC.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    normalization="NFC",
+    explain=False,
+)
 
 
 def normalize_text(text: str) -> str:
     """Fix mojibake, apply NFC, unify line ends and collapse horizontal whitespace."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = ftfy.fix_text(
-        text,
-        unescape_html=False,
-        uncurl_quotes=False,
-        fix_line_breaks=False,
-        normalization="NFC",
-    )
+    text = _fix_text(text)
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
-    lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
-    return "\n".join(lines)
+    # (no run of horizontal space spans a line break: one pass over the whole text)
+    return "\n".join([line.strip() for line in _HSPACE.sub(" ", text).split("\n")])
+
+
+def _fix_text(text: str) -> str:
+    """``ftfy.fix_text`` with :data:`_FTFY`, without running it on the lines it would leave
+    as they are.
+
+    ftfy fixes a text line by line (each segment up to and including its ``"\n"``, alone),
+    and with these settings a line of ASCII without control characters comes out unchanged:
+    every fix but the removal of control characters and terminal escapes concerns non-ASCII
+    characters only. Such lines are kept as they are, the others go through ftfy (most lines
+    of an article are plain ASCII).
+    """
+    if text.isascii() and not _ASCII_CONTROL.search(text):
+        return text
+    if len(text) > _FTFY.max_decode_length:  # ftfy would cut a line this long itself
+        return ftfy.fix_text(text, _FTFY)
+    out: list[str] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        brk = text.find("\n", pos) + 1 or end
+        line = text[pos:brk]
+        plain = line.isascii() and not _ASCII_CONTROL.search(line)
+        out.append(line if plain else ftfy.fix_text(line, _FTFY))
+        pos = brk
+    return "".join(out)
 
 
 def normalize_inline(text: str) -> str:
