@@ -58,7 +58,7 @@ def test_advertisement_and_recommended_markers_are_removed() -> None:
     assert "RECOMMENDED" not in art.text
     assert art.text.startswith("Farmers in the valley")
     assert art.text.endswith("reservoirs were now half full.")
-    assert {r.reason for r in art.removed} >= {"advertisement", "list heading"}
+    assert {r.rule for r in art.removed} >= {"advertisement", "story-list-heading"}
 
 
 def test_story_list_under_explore_heading_is_removed() -> None:
@@ -370,7 +370,7 @@ def test_source_credit_removed_but_source_in_sentence_kept() -> None:
     art = _clean(text)
     assert "Harbour Times and agencies" not in art.text
     assert art.text.endswith("The source of the funds was unclear.")
-    assert any(r.reason == "credit line" for r in art.removed)
+    assert any(r.rule == "source-credit" for r in art.removed)
 
 
 def test_reading_time_removed_in_clean_article() -> None:
@@ -526,14 +526,15 @@ def test_more_list_headings() -> None:
 def test_caption_with_credit_and_advert_marker() -> None:
     """'... Credit: Agency' captions and 'Advert' markers are residue; sentences that mention
     credit or an advert are not."""
-    from newswire_enrich.clean._rules import is_photo_caption, junk_reason
+    from newswire_enrich.clean._registry import ADVERTISEMENT, line_rule
+    from newswire_enrich.clean._rules import is_photo_caption
 
     assert is_photo_caption("Officials inspect the harbour wall on Monday Credit: Harbour Times")
     assert is_photo_caption("The new ferry at its berth Picture: Jane Doe")
     assert not is_photo_caption("The bank cut his credit limit last year.")
     assert not is_photo_caption("He said the credit for the win belonged to the whole team.")
-    assert junk_reason("Advert") == "advertisement"
-    assert junk_reason("He saw the advert on television.") is None
+    assert line_rule("Advert") is ADVERTISEMENT
+    assert line_rule("He saw the advert on television.") is None
 
 
 def test_newsletter_blurb_rule() -> None:
@@ -562,7 +563,7 @@ def test_page_newsletter_blurb_removed() -> None:
     )
     art = _clean(text)
     assert art.text == BODY
-    assert "newsletter blurb" in {r.reason for r in art.removed}
+    assert "newsletter-promo" in {r.rule for r in art.removed}
 
 
 def test_copyright_symbol_inside_line_is_a_footer() -> None:
@@ -764,15 +765,15 @@ def test_page_dateline_above_lede_keeps_lede() -> None:
 def test_story_continues_below_advertisement_marker() -> None:
     """'Story continues below advertisement' and its variants are advert markers; a sentence
     that happens to start the same way is not."""
-    from newswire_enrich.clean._rules import junk_reason
+    from newswire_enrich.clean._registry import ADVERTISEMENT, line_rule
 
     for line in (
         "Story continues below advertisement",
         "Article continues below this ad",
         "Story continued below",
     ):
-        assert junk_reason(line) == "advertisement", line
-    assert junk_reason("The story continues below the surface, she said.") is None
+        assert line_rule(line) is ADVERTISEMENT, line
+    assert line_rule("The story continues below the surface, she said.") is None
 
 
 def test_email_field_is_a_newsletter_blurb() -> None:
@@ -847,8 +848,8 @@ def test_menu_entry_video_does_not_swallow_headline() -> None:
     art = _clean(text)
     assert art.title == _HEADLINE
     assert art.text == _LONG_BODY
-    assert not any(r.line == "Video" and r.reason == "list heading" for r in art.removed)
-    assert not any(r.reason == "story list" for r in art.removed)
+    assert not any(r.text == "Video" and r.rule == "story-list-heading" for r in art.removed)
+    assert not any(r.rule == "story-list" for r in art.removed)
 
 
 def test_video_heading_over_story_list_still_opens_list() -> None:
@@ -860,7 +861,7 @@ def test_video_heading_over_story_list_still_opens_list() -> None:
     text = _PAGE_TOP + _LONG_BODY + "\n\n" + listing
     art = _clean(text)
     assert art.text == _LONG_BODY
-    assert any(r.reason == "story list" for r in art.removed)
+    assert any(r.rule == "story-list" for r in art.removed)
 
 
 def test_title_line_with_site_below_menu_is_found() -> None:
@@ -940,10 +941,10 @@ def test_menu_line_rule() -> None:
 
 def test_follow_us_widget_rule() -> None:
     """'Follow us on Google News' is a widget; a sentence starting the same way is not."""
-    from newswire_enrich.clean._rules import junk_reason
+    from newswire_enrich.clean._registry import SHARE_WIDGET, line_rule
 
-    assert junk_reason("Follow us on Google News") == "page widget"
-    assert junk_reason("Follow us on the long walk along the river to the old mill.") is None
+    assert line_rule("Follow us on Google News") is SHARE_WIDGET
+    assert line_rule("Follow us on the long walk along the river to the old mill.") is None
 
 
 def test_markdown_heading_opening_clean_article_is_title() -> None:

@@ -19,10 +19,12 @@ from newswire_shared.schemas import MediaType
 from ._html import clean_html
 from ._json import parse_json_article
 from ._normalize import normalize_inline
+from ._reasons import RemovalReason
+from ._registry import RULES, Rule
 from ._text import clean_text
 from ._types import CleanedArticle, Removal
 
-__all__ = ["CleanedArticle", "Removal", "clean_article"]
+__all__ = ["RULES", "CleanedArticle", "Removal", "RemovalReason", "Rule", "clean_article"]
 
 log = get_logger(__name__)
 
@@ -75,7 +77,9 @@ def clean_article(text: str, media_type: MediaType, filename: str = "") -> Clean
     """Clean one article; raise a BadInputError subclass when nothing usable is left."""
     article, removals = _clean_any(text, media_type)
     for r in removals:
-        log.debug("line removed", reason=r.reason, line=r.line[:200], filename=filename)
+        log.debug(
+            "line removed", rule=r.rule, reason=r.reason, line=r.text[:200], filename=filename
+        )
     if not article.text.strip():
         name = filename or "article"
         raise EmptyArticleError(f"{name}: no article text left after cleaning")

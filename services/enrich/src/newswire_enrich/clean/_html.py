@@ -34,6 +34,7 @@ from ._html_prune import (
 )
 from ._html_title import headline, page_headings, social_title
 from ._normalize import join_paragraphs, normalize_inline, normalize_text
+from ._registry import REPEATED_HEADLINE, removal
 from ._rules import parse_date
 from ._types import CleanedArticle, Removal
 
@@ -124,7 +125,7 @@ def clean_html(html: str) -> tuple[CleanedArticle, list[Removal]]:
     body: list[str] = []
     for i, b in enumerate(kept):
         if title and (is_repeated_title(b.text, title) if i < 3 else is_title_again(b.text, title)):
-            removals.append(Removal(b.text, "repeated headline"))
+            removals.append(removal(REPEATED_HEADLINE, b.text))
             continue
         body.append(b.text)
     text = normalize_text(join_paragraphs(body))

@@ -14,6 +14,21 @@ from dataclasses import dataclass
 
 from lxml.etree import Element, _Element
 
+from ._html_shapes import CONTACT, CREDIT, LIST_HEADING, POINTER, PROMO, SHORTCODE, STRONG_PROMO
+from ._registry import (
+    CALL_TO_ACTION,
+    COMPANY_PROFILE,
+    CONTACT_LINE,
+    CONTRIBUTOR_CREDIT,
+    DATE_LINE,
+    RELATED_LINK,
+    SITE_LINK_LIST,
+    STORY_LIST,
+    STORY_LIST_HEADING,
+    Rule,
+    removal,
+)
+from ._registry import SHORTCODE as SHORTCODE_RULE
 from ._types import Removal
 
 _WORD = re.compile(r"\w+")
@@ -22,45 +37,6 @@ _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//([^/:?#]+)", re.I)
 #: Block elements of the extracted XML; a table cell holding them is a layout frame.
 _BLOCK_TAGS = frozenset({"p", "head", "list", "quote", "table", "code"})
 
-#: Headings that open a list of other stories.
-_LIST_HEADING = re.compile(
-    r"^(?:(?:you (?:may|might|will) (?:also )?(?:like|love|enjoy|be interested in)|"
-    r"(?:also|further|recommended|suggested) reading|read (?:more|next|also)|also read|"
-    r"see also|(?:more|other|related|recommended|latest|top|popular|trending|recent|similar)"
-    r"(?: \w+){0,3} (?:stories|articles|news|posts|headlines|reads|videos|coverage|content)|"
-    r"related(?: \w+)?|recommended(?: for you)?|most (?:read|popular|viewed|shared|commented)"
-    r"(?: \w+){0,4}|more (?:from|on|in|about) [\w .'’&-]{1,40}|what to read next|"
-    r"trending now|don'?t miss|editor'?s'? picks?|around the web|from (?:around )?the web|"
-    r"in (?:other|case you missed|related) \w+|tags|topics|filed under|categories|"
-    r"more (?:on|about) (?:this|these) (?:story|stories|topics?))"
-    r")\s*[.…:»›>!]*\s*$",
-    re.IGNORECASE,
-)
-#: Calls to action opening a paragraph, or unmistakable anywhere in it.
-_STRONG_PROMO = re.compile(
-    r"^(?:sign up|subscribe|click here|follow us|get (?:access|the latest|unlimited)|"
-    r"(?:download|get) (?:our|the) (?:free )?app|don'?t miss out|never miss)\b|"
-    r"\b(?:right (?:in|to) your inbox|delivered (?:to|straight to) your inbox|"
-    r"subscri\w+\b.{0,80}\bfor as little as|"
-    r"subscribe to (?:our|the) [\w ’'.-]{0,30}newsletters?)\b",
-    re.IGNORECASE,
-)
-#: Calls to action: newsletters, subscriptions, apps, comment prompts.
-_PROMO = re.compile(
-    r"\b(?:sign up (?:for|to)|subscribe (?:to|for|now|today)|"
-    r"delivered (?:to|right to|straight to|through) your|right in your inbox|"
-    r"(?:download|get) (?:our|the) app|click here|follow us on|"
-    r"tell us what you think|leave a (?:comment|reply)|join the (?:conversation|discussion)|"
-    r"order reprints|print article|this copy is for your personal)",
-    re.IGNORECASE,
-)
-#: A paragraph that only points to another story: "Related: <link>", "Read more: <link>".
-_POINTER = re.compile(
-    r"^(?:related|read (?:more|next|also)|also read|see also|more|recommended|watch|listen|"
-    r"(?:related|recommended|more|further) (?:reading|stories|articles|coverage|content|video))"
-    r"\s*[:|>»›–—-]\s*(?=\S)",
-    re.IGNORECASE,
-)
 #: The opening of a press release's company profile: "Acme (SIX: ACM) is a global ...".
 _PROFILE_OPEN = re.compile(
     r"^(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z&][\w&.'’-]*){0,4})(?:\s*\([^)]{1,40}\))?,?"
@@ -77,19 +53,9 @@ _ABOUT_HEADING = re.compile(r"^about\s+\S.{0,60}$", re.IGNORECASE)
 #: A company profile closes the body within this many blocks.
 _PROFILE_TAIL = 4
 _PROFILE_WORDS = 150
-_SHORTCODE = re.compile(r"\[/?[a-z_]+(?:\s[^\]]*)?\]")
-_CONTACT = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|\bwww\.\S+|(?<!\w)@\w{2,}|twitter\.com/\w+", re.I
-)
 _CONTACT_WORDS = re.compile(
     r"\b(?:reach(?:ed)?|write to|contact(?:ed)?|e-?mail|follow (?:him|her|them|me|us)|"
     r"twitter|tips?\b)",
-    re.IGNORECASE,
-)
-#: Agency and contributor credits closing a story.
-_CREDIT = re.compile(
-    r"^\(?(?:(?:additional )?reporting|writing|editing|compiled|produced) by\b.{0,300}\)?$|"
-    r"^.{0,80}\bcontributed (?:reporting )?to this (?:report|story|article)\.?$",
     re.IGNORECASE,
 )
 _YEAR_OR_TIME = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[:h]\d\d\b")
@@ -294,7 +260,7 @@ def _ends_sentence(text: str) -> bool:
 
 
 def _is_list_heading(b: Block) -> bool:
-    return b.n_words <= 10 and bool(_LIST_HEADING.match(b.text))
+    return b.n_words <= 10 and bool(LIST_HEADING.match(b.text))
 
 
 def _is_listed_story(b: Block) -> bool:
@@ -356,7 +322,7 @@ def _recirculation_list(blocks: list[Block], i: int) -> int:
 
 def _pointer(b: Block) -> bool:
     """ "Related: <headline link>" between paragraphs."""
-    m = _POINTER.match(b.text)
+    m = POINTER.match(b.text)
     if not m or b.n_words > _HEADLINE_WORDS:
         return False
     rest = len(b.text) - m.end()
@@ -364,19 +330,19 @@ def _pointer(b: Block) -> bool:
 
 
 def _promo(b: Block) -> bool:
-    if b.n_words <= _STRONG_PROMO_WORDS and _STRONG_PROMO.search(b.text):
+    if b.n_words <= _STRONG_PROMO_WORDS and STRONG_PROMO.search(b.text):
         return True
-    return b.n_words <= _PROMO_WORDS and bool(_PROMO.search(b.text))
+    return b.n_words <= _PROMO_WORDS and bool(PROMO.search(b.text))
 
 
 def _contact(b: Block) -> bool:
     """A reporter's contact line or a bare address."""
     if b.n_words > _CONTACT_WORDS_MAX:
         return False
-    found = _CONTACT.findall(b.text)
+    found = CONTACT.findall(b.text)
     if not found:
         return False
-    rest = _CONTACT.sub(" ", b.text)
+    rest = CONTACT.sub(" ", b.text)
     if not _WORD.search(rest):
         return True
     return bool(_CONTACT_WORDS.search(rest)) and b.n_words <= 25
@@ -384,6 +350,22 @@ def _contact(b: Block) -> bool:
 
 def _date_line(b: Block) -> bool:
     return b.n_words <= 10 and not _ends_sentence(b.text) and bool(_YEAR_OR_TIME.search(b.text))
+
+
+def _block_rule(b: Block, i: int, n: int) -> Rule | None:
+    """The rule that makes block `b` (the `i`-th of `n`) residue: a pointer to another story,
+    a call to action, a contact line, a contributor credit or a stray date stamp."""
+    if _pointer(b):
+        return RELATED_LINK
+    if _promo(b):
+        return CALL_TO_ACTION
+    if _contact(b):
+        return CONTACT_LINE
+    if b.n_words <= _CONTACT_WORDS_MAX and CREDIT.match(b.text):
+        return CONTRIBUTOR_CREDIT
+    if (i < 2 or i >= n - 2) and _date_line(b):
+        return DATE_LINE
+    return None
 
 
 def filter_blocks(blocks: list[Block]) -> tuple[list[Block], list[Removal]]:
@@ -401,35 +383,25 @@ def filter_blocks(blocks: list[Block]) -> tuple[list[Block], list[Removal]]:
             if j > i + 1 or b.kind == "head" or j == n or not _ends_sentence(b.text):
                 if j < n and _teasers_to_end(blocks, i, j):
                     j = n
-                removals.append(Removal(b.text, "html: list heading"))
-                removals.extend(Removal(x.text, "html: story list") for x in blocks[i + 1 : j])
+                removals.append(removal(STORY_LIST_HEADING, b.text))
+                removals.extend(removal(STORY_LIST, x.text) for x in blocks[i + 1 : j])
                 i = j
                 continue
         end = _recirculation_list(blocks, i)
         if end:
-            removals.extend(Removal(x.text, "html: list of site links") for x in blocks[i:end])
+            removals.extend(removal(SITE_LINK_LIST, x.text) for x in blocks[i:end])
             i = end
             continue
-        text = _SHORTCODE.sub("", b.text).strip()
+        text = SHORTCODE.sub("", b.text).strip()
         if text != b.text:
-            removals.append(Removal(b.text, "html: shortcode"))
+            removals.append(removal(SHORTCODE_RULE, b.text))
             if not _WORD.search(text):
                 i += 1
                 continue
             b = Block(text, b.kind, b.link_chars)
-        reason = None
-        if _pointer(b):
-            reason = "pointer to another story"
-        elif _promo(b):
-            reason = "call to action"
-        elif _contact(b):
-            reason = "contact line"
-        elif b.n_words <= _CONTACT_WORDS_MAX and _CREDIT.match(b.text):
-            reason = "credit line"
-        elif (i < 2 or i >= n - 2) and _date_line(b):
-            reason = "date line"
-        if reason:
-            removals.append(Removal(b.text, f"html: {reason}"))
+        rule = _block_rule(b, i, n)
+        if rule:
+            removals.append(removal(rule, b.text))
         else:
             kept.append(b)
         i += 1
@@ -482,7 +454,7 @@ def drop_company_profile(
         if not any(_PROFILE_FACTS.search(b.text) for b in tail):
             continue
         start = k - 1 if k > 0 and _ABOUT_HEADING.match(blocks[k - 1].text) else k
-        return blocks[:start], [Removal(b.text, "html: company profile") for b in blocks[start:]]
+        return blocks[:start], [removal(COMPANY_PROFILE, b.text) for b in blocks[start:]]
     return blocks, []
 
 

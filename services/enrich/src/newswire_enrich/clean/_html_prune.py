@@ -13,35 +13,9 @@ import re
 
 from lxml.html import HtmlElement
 
+from ._registry import HIDDEN, LINK_CARD, Rule, class_rule, removal, role_rule, tag_rule
 from ._types import Removal
 
-#: Elements that are never article text.
-_DROP_TAGS = frozenset({"nav", "aside", "footer", "form", "button", "figcaption", "dialog"})
-#: ARIA landmarks and widgets around an article.
-_DROP_ROLES = frozenset(
-    {"navigation", "complementary", "banner", "contentinfo", "dialog", "alertdialog", "search"}
-)
-#: Class/id words of boilerplate containers. Each class or id token is tested at its start
-#: and after each ``-``/``_`` (``related-posts``, ``article__related``, ``c-recirc``), so
-#: ``unrelated`` does not match.
-_BOILER = re.compile(
-    r"(?:^|(?<=[-_]))("
-    r"related|recirc|read-?next|more-?(?:stories|articles|news|from)|"
-    r"most-?(?:read|popular|viewed|shared)|popular|trending|recommend|also-?read|"
-    r"latest-?(?:news|stories|articles|posts|headlines)|"
-    r"you-?may-?(?:also-?)?like|outbrain|taboola|"
-    r"comments?$|comment-?(?:list|form|section|area|s-?wrap)|disqus|respond$|"
-    r"newsletter|subscri(?:be|ption)-?(?:box|form|cta|module|promo|widget|banner)|signup|"
-    r"sign-?up|promo|cta$|sponsor|advert|ad-?(?:slot|unit|container|wrapper)|"
-    r"share|sharing|social|sociable|"
-    r"cookie|consent|gdpr|paywall-?(?:prompt|banner)|modal|popup|"
-    r"breadcrumb|tags$|tag-?(?:list|cloud)$|tagcloud|"
-    r"author-?(?:bio|box|info|card)|about-?(?:the-?)?author|"
-    r"caption|credit|sidebar|rail$|widget|"
-    r"hide$|hidden$|overlay$|print-?(?:only|footer|header)$|d-none$"
-    r")",
-    re.IGNORECASE,
-)
 #: Taxonomy classes CMSs put on the article itself (``tag-deals``, ``category-news``).
 _TAXONOMY = re.compile(
     r"^(?:tag|category|channel|topic|section|term|postid|type|status|format|has|single)-", re.I
@@ -79,27 +53,24 @@ def _text_sizes(root: HtmlElement) -> dict[HtmlElement, int]:
     return sizes
 
 
-def _reason(el: HtmlElement) -> str | None:
+def _rule(el: HtmlElement) -> Rule | None:
+    """The registry rule that prunes `el`: by tag, hidden, by ARIA role, by class word."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _PROTECTED:
         return None
-    if tag in _DROP_TAGS:
-        return f"<{tag}>"
+    by_tag = tag_rule(tag)
+    if by_tag:
+        return by_tag
     if el.get("hidden") is not None or _DISPLAY_NONE.search(el.get("style") or ""):
-        return "hidden element"
-    role = (el.get("role") or "").lower()
-    if role in _DROP_ROLES:
-        return f"role={role}"
+        return HIDDEN
+    by_role = role_rule((el.get("role") or "").lower())
+    if by_role:
+        return by_role
     attrs = _attrs(el)
     if not attrs or _EMBED_POST.search(attrs):
         return None
-    for token in attrs.split():
-        if _TAXONOMY.match(token):
-            continue
-        m = _BOILER.search(token)
-        if m:
-            return f"boilerplate container ({m.group(1).lower()})"
-    return None
+    tokens = (t for t in attrs.split() if not _TAXONOMY.match(t))
+    return next((r for r in map(class_rule, tokens) if r), None)
 
 
 def keep_embedded_posts(tree: HtmlElement) -> None:
@@ -127,22 +98,22 @@ def prune_tree(tree: HtmlElement) -> list[Removal]:
     sizes = _text_sizes(root)
     limit = min(_MAX_CHARS, _MAX_SHARE * sizes.get(root, 0))
     removals: list[Removal] = []
-    doomed: list[tuple[HtmlElement, str]] = []
+    doomed: list[tuple[HtmlElement, Rule]] = []
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        reason = _reason(el)
-        if reason is None:
+        rule = _rule(el)
+        if rule is None:
             continue
         if any(el is d or d in el.iterancestors() for d, _ in doomed[-1:]):
             continue
         if sizes.get(el, 0) > limit:
             continue
-        doomed.append((el, reason))
-    for el, reason in doomed:
+        doomed.append((el, rule))
+    for el, rule in doomed:
         text = _WS.sub(" ", el.text_content()).strip()
         if text:
-            removals.append(Removal(text[:300], f"html: {reason}"))
+            removals.append(removal(rule, text))
         el.drop_tree()  # keeps the element's tail text in place
     return removals
 
@@ -245,7 +216,7 @@ def drop_inline_link_clusters(tree: HtmlElement) -> list[Removal]:
         if el in seen or el.getparent() is None:
             continue
         seen.add(el)
-        removals.append(Removal(_WS.sub(" ", el.text_content()).strip()[:300], "html: link card"))
+        removals.append(removal(LINK_CARD, _WS.sub(" ", el.text_content()).strip()))
         el.drop_tree()
     return removals
 

@@ -14,14 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._rules import (
-    ends_sentence,
-    is_block_start,
-    is_teaser,
-    is_widget_line,
-    junk_reason,
-    words,
-)
+from ._reasons import RemovalReason
+from ._registry import is_widget_line, line_rule
+from ._rules import ends_sentence, is_block_start, is_teaser, words
 
 #: Lines up to this many words without final punctuation look like menu items.
 _MENU_WORDS = 4
@@ -65,7 +60,12 @@ class PageEvidence:
 
 
 #: Header metadata is not page residue: clean articles carry it too.
-_NOT_RESIDUE = frozenset({None, "byline", "date line"})
+_NOT_RESIDUE = frozenset({RemovalReason.BYLINE, RemovalReason.DATE_LINE})
+
+
+def _is_residue(line: str) -> bool:
+    rule = line_rule(line)
+    return rule is not None and rule.reason not in _NOT_RESIDUE
 
 
 def _is_menu_like(line: str) -> bool:
@@ -102,7 +102,7 @@ def page_evidence(lines: Sequence[str]) -> PageEvidence:
         key = ln.casefold()
         repeated += key in seen
         seen.add(key)
-    residue = sum(1 for ln in lines if junk_reason(ln) not in _NOT_RESIDUE)
+    residue = sum(1 for ln in lines if _is_residue(ln))
     return PageEvidence(widgets, story_lists, menu_runs, repeated, residue, len(lines))
 
 

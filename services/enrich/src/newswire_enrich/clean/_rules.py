@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 
+from newswire_enrich.lexicon import pairs
+from newswire_enrich.lexicon import words as lexicon_words
+
 #: Characters that end a sentence, including CJK full stops, marks and closing quotes.
 TERMINAL = '.!?"”’»)…:;。！？」』'
 _WORD = re.compile(r"\w+")
 
-_AD = re.compile(
+AD_MARKER = re.compile(
     r"^[-–—_*=•|\s]*(advertisements?|adverts?|advertising|sponsored( content| links?)?|ad|"
     r"ads by \w+|"
     r"(story|article) continue[sd]? (below|after)( (this |the )?(advertisement|advert|ad))?|"
@@ -22,7 +25,7 @@ _AD = re.compile(
     r"[-–—_*=•|\s.]*$",
     re.IGNORECASE,
 )
-_READ_TIME = re.compile(
+READ_TIME = re.compile(
     r"^(\d+|one|two|three|four|five)\s*-?\s*(min|mins|minutes?)\.?\s*(read|reading|to read)"
     r"( time)?\.?$|^(reading time|read time|estimated reading time)\s*:?\s*\d+.*$",
     re.IGNORECASE,
@@ -49,13 +52,13 @@ _BLOCK_START = re.compile(
     r"(관련|인기|최신|추천) ?(기사|뉴스))\s*([:：»›>]|\.\.\.|…)?\s*$",
     re.IGNORECASE,
 )
-_INLINE_TEASER = re.compile(
+INLINE_TEASER = re.compile(
     r"^(related|read more|read also|also read|see also|more|recommended|watch|listen|"
     r"read next|suggested|editor'?s pick)\s*(articles?|stories|story|reading)?\s*[:\-–—|]\s*\S"
     r"|^related(?=[A-Z0-9‘'\"“])",
     re.IGNORECASE,
 )
-_COMMENT = re.compile(
+COMMENT_FORM = re.compile(
     r"^(please enter your (comment|name|e-?mail|website)( address)?( here)?[!.]?|"
     r"leave a (comment|reply)|post a comment|add (a|your) comment|\d+\s+comments?|"
     r"comments?( \(\d+\))?|(log|sign) in to (comment|reply).*|you must be logged in.*|"
@@ -66,24 +69,49 @@ _COMMENT = re.compile(
     r"name\s*\*?|e-?mail\s*\*?|website|comment\s*\*?|reply)\s*[!.]?$",
     re.IGNORECASE,
 )
-_WIDGET = re.compile(
-    r"^((free )?subscri(b|pt)\w*( now| today| for free| here)?|sign up( now| for free| here)?|"
-    r"(log|sign) ?(in|out)|register|share( this)?( article| story| on \w+)?|tweet|e-?mail|print|"
-    r"facebook|twitter|whatsapp|linkedin|reddit|pinterest|telegram|copy( the)? link|"
-    r"follow us( on \w+( \w+)?)?|click here.*|skip to (main )?content|back to top|"
-    r"(enable|turn on) javascript.*|(accept|manage) cookies.*|close|menu|search|"
-    r"home|next|previous|prev|load more|show more|see more|view more|\d+ shares?|"
-    r"listen( to (this )?(article|story))?( \d+ min)?|audio|download the app.*|"
-    r"get the app.*|sign up for (our|the) .*newsletter.*|subscribe to (our|the) .*|"
-    r"all rights reserved.*|(©|\(c\)|copyright)\s.*|.*\ball rights reserved\.?)\s*[!.]?$",
-    re.IGNORECASE,
+#: What a widget line may end with.
+_WIDGET_END = r")\s*[!.]?$"
+_SOCIAL = "|".join(sorted(lexicon_words("social_networks")))
+
+
+def _widget(body: str) -> re.Pattern[str]:
+    """A line that is nothing but the widget `body` (a regex alternation)."""
+    return re.compile(f"^({body}{_WIDGET_END}", re.IGNORECASE)
+
+
+#: Sign-up and subscription links of the page's header or footer.
+SUBSCRIBE_LINK = _widget(
+    r"(free )?subscri(b|pt)\w*( now| today| for free| here)?|sign up( now| for free| here)?|"
+    r"sign up for (our|the) .*newsletter.*|subscribe to (our|the) .*"
 )
-_MEDIA_WIDGET = re.compile(
+#: Account links.
+ACCOUNT_LINK = _widget(r"(log|sign) ?(in|out)|register")
+#: Share buttons and "follow us" prompts.
+SHARE_LINK = _widget(
+    rf"share( this)?( article| story| on \w+)?|tweet|e-?mail|print|{_SOCIAL}|"
+    r"copy( the)? link|follow us( on \w+( \w+)?)?|\d+ shares?"
+)
+#: Links around the site: menu, search, paging, "back to top".
+NAVIGATION_LINK = _widget(
+    r"click here.*|skip to (main )?content|back to top|close|menu|search|"
+    r"home|next|previous|prev|load more|show more|see more|view more"
+)
+#: Script and cookie prompts.
+CONSENT_PROMPT = _widget(r"(enable|turn on) javascript.*|(accept|manage) cookies.*")
+#: Audio player controls.
+AUDIO_LINK = _widget(r"listen( to (this )?(article|story))?( \d+ min)?|audio")
+#: App promos.
+APP_PROMO = _widget(r"download the app.*|get the app.*")
+#: Copyright notices.
+COPYRIGHT_LINE = _widget(
+    r"all rights reserved.*|(©|\(c\)|copyright)\s.*|.*\ball rights reserved\.?"
+)
+MEDIA_LINK = re.compile(
     r"^((open|view|enlarge|expand|see) (this |the )?(photo|image|picture|gallery|video)s?"
     r"( in gallery| gallery)?|(photo|image) \d+ of \d+|\d+ (photos|images))\b",
     re.IGNORECASE,
 )
-_CREDIT = re.compile(
+SOURCE_CREDIT = re.compile(
     r"^((photo|image|picture|video|graphic|illustration|file photo|photograph)s?( credit| by)?|"
     r"credits?|credited( from)?|source|sources|via|courtesy( of)?)\s*:\s*\S.{0,80}$",
     re.IGNORECASE,
@@ -109,40 +137,21 @@ _AGENCY_BYLINE = re.compile(
     r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3} (?:Press|News|Times|Post|Herald|Journal|Staff)|"
     r"(?i:(?:staff|special|senior|foreign) (?:writer|reporter|correspondent)))$"
 )
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_MONTH_NUM = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for m in names
-}
+#: Month names and abbreviations -> month number (longest first: a regex alternation).
+_MONTH_NUM = {name: int(num) for name, num in pairs("month_names").items()}
+_MONTHS = "|".join(sorted(_MONTH_NUM, key=lambda m: (-len(m), m)))
 _DATE_MDY = re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})\.?,?\s+(\d{{4}})\b", re.I)
 _DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_DATE_LINE_WORDS = re.compile(
-    rf"^(published|updated|posted|last updated|first published|modified|on|at|am|pm|"
-    rf"gmt|utc|est|edt|bst|cet|ist|et|pt|{_MONTHS}|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|"
-    rf"wednesday|thursday|friday|saturday|sunday|\d+(st|nd|rd|th)?|\d+:\d+|[ap]\.?m\.?)$",
-    re.IGNORECASE,
+#: Words a date line holds besides the date: labels, weekdays, time zones, month names.
+_DATE_LINE_WORDS = (
+    lexicon_words("date_stamp_words")
+    | lexicon_words("weekday_names")
+    | lexicon_words("time_zones")
+    | set(_MONTH_NUM)
 )
+#: ...and numbers: days ('3rd'), times ('10:15', 'p.m.').
+_DATE_LINE_NUMBER = re.compile(r"^(\d+(st|nd|rd|th)?|\d+:\d+|[ap]\.?m\.?)$", re.IGNORECASE)
 _BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _GLUED_HOME = re.compile(r"^Home(?=[A-Z])")
 
@@ -162,9 +171,7 @@ def is_teaser(line: str) -> bool:
     return line.endswith(("...", "…")) and len(words(line)) >= 4
 
 
-_SMALL_WORDS = frozenset(
-    "a an and as at but by for from in into is of off on or per the to up via vs with".split()
-)
+_SMALL_WORDS = lexicon_words("title_small_words")
 
 
 def is_title_case(line: str) -> bool:
@@ -217,8 +224,12 @@ def is_date_line(line: str) -> bool:
     if parse_date(line) is None or (ends_sentence(line.rstrip(".")) and line.endswith(".")):
         return False
     rest = [w for w in re.split(r"[\s,|•·–—-]+", line) if w]
-    unknown = [w for w in rest if not _DATE_LINE_WORDS.match(w.strip(".:()"))]
+    unknown = [w for w in rest if not _is_date_word(w.strip(".:()"))]
     return len(unknown) <= 3 and len(rest) <= 12
+
+
+def _is_date_word(word: str) -> bool:
+    return word.lower() in _DATE_LINE_WORDS or bool(_DATE_LINE_NUMBER.match(word))
 
 
 def parse_byline(line: str) -> tuple[str, ...] | None:
@@ -242,9 +253,7 @@ def is_breadcrumb(line: str) -> bool:
     if _GLUED_HOME.match(line) and not ends_sentence(line.rstrip(".…")):
         return True
     parts = [p for p in _BREADCRUMB_SEP.split(line) if p]
-    if len(parts) >= 3 and all(len(words(p)) <= 4 for p in parts):
-        return parts[0].lower() in {"home", "news", "homepage", "start"} or len(parts) >= 3
-    return False
+    return len(parts) >= 3 and all(len(words(p)) <= 4 for p in parts)
 
 
 def is_photo_caption(line: str) -> bool:
@@ -277,13 +286,6 @@ def is_date_stamp(line: str) -> bool:
     return bool(_STAMP.match(line)) and is_date_line(line)
 
 
-def is_widget_line(line: str) -> bool:
-    """Navigation, account, share or comment-form furniture that only whole pages carry."""
-    return bool(
-        _WIDGET.match(line) or _COMMENT.match(line) or _READ_TIME.match(line) or is_breadcrumb(line)
-    )
-
-
 def is_agency_byline(line: str) -> tuple[str, ...] | None:
     """'Jane Doe, The Associated Press' or 'A and B, Reuters': the names, else None."""
     m = _AGENCY_BYLINE.match(line)
@@ -291,47 +293,3 @@ def is_agency_byline(line: str) -> tuple[str, ...] | None:
         return None
     names = tuple(n.strip() for n in re.split(r",|\band\b|&", m.group("who")) if n.strip())
     return names or None
-
-
-def safe_reason(line: str) -> str | None:
-    """Why a line is residue even inside an article that is already clean, else None.
-
-    Only shapes that can never be article text: reading-time badges and labelled source or
-    photo credits.
-    """
-    if not words(line):
-        return "no words" if line.strip() else None
-    if _READ_TIME.match(line):
-        return "reading time"
-    if _CREDIT.match(line):
-        return "credit line"
-    return None
-
-
-def junk_reason(line: str) -> str | None:
-    """Why a single line is page residue, or None when it may be article text."""
-    if not words(line):
-        return "no words" if line.strip() else None
-    checks: tuple[tuple[re.Pattern[str], str], ...] = (
-        (_AD, "advertisement"),
-        (_READ_TIME, "reading time"),
-        (_COMMENT, "comment form"),
-        (_WIDGET, "page widget"),
-        (_CREDIT, "credit line"),
-        (_MEDIA_WIDGET, "photo caption"),
-        (_INLINE_TEASER, "related-story teaser"),
-    )
-    for pattern, reason in checks:
-        if pattern.match(line):
-            return reason
-    if is_block_start(line):
-        return "list heading"
-    if parse_byline(line) is not None:
-        return "byline"
-    if is_breadcrumb(line):
-        return "breadcrumb"
-    if is_date_line(line):
-        return "date line"
-    if is_photo_caption(line):
-        return "photo caption"
-    return None

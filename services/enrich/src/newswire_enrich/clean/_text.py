@@ -12,6 +12,28 @@ from ._markdown import is_setext_underline, strip_markdown_line
 from ._normalize import join_paragraphs, normalize_inline, normalize_text, unwrap_lines
 from ._page_residue import CAPTION_WORDS, is_author_bio, is_credit_line, is_newsletter_blurb
 from ._page_signals import looks_like_page
+from ._reasons import RemovalReason
+from ._registry import (
+    BREADCRUMB,
+    BYLINE,
+    CAPTION_ABOVE_CREDIT,
+    DATE_LINE,
+    DUPLICATE_LINE,
+    HEADLINE,
+    NEWSLETTER_PROMO,
+    OUTSIDE_MAIN_TEXT,
+    PHOTO_CAPTION,
+    PHOTO_CREDIT,
+    PULL_QUOTE,
+    REPEATED_HEADLINE,
+    STORY_LIST,
+    STORY_LIST_HEADING,
+    Rule,
+    is_widget_line,
+    line_rule,
+    removal,
+    safe_rule,
+)
 from ._rules import (
     ends_sentence,
     is_agency_byline,
@@ -24,11 +46,8 @@ from ._rules import (
     is_photo_caption,
     is_teaser,
     is_title_case,
-    is_widget_line,
-    junk_reason,
     parse_byline,
     parse_date,
-    safe_reason,
     words,
 )
 from ._types import CleanedArticle, Removal
@@ -59,9 +78,6 @@ _END_MARKER = re.compile(
     re.IGNORECASE,
 )
 
-#: Removal reasons of the lines of a share row or comment form.
-_ROW_REASONS = frozenset({"page widget", "comment form"})
-
 _SITE_SUFFIX = re.compile(r"^(?P<title>.{8,}?)\s+[|–—-]\s+(?P<site>[^|–—]{2,60})$")
 
 
@@ -69,7 +85,7 @@ _SITE_SUFFIX = re.compile(r"^(?P<title>.{8,}?)\s+[|–—-]\s+(?P<site>[^|–—
 class Line:
     text: str
     heading: bool = False
-    removed: str | None = None
+    removed: Rule | None = None
     #: a footer (copyright notice, closing stamp) was cut away right above this line
     after_footer: bool = False
     #: an end-of-article marker (comment heading, share row, tag list) was cut away above it
@@ -102,21 +118,14 @@ def _read_lines(text: str, markdown: bool) -> list[Line]:
     return out
 
 
-def _page_reason(text: str) -> str | None:
-    """Why a line is residue in whole-page text (beyond the single-line rules), else None."""
-    if is_newsletter_blurb(text):
-        return "newsletter blurb"
-    return None
-
-
-def _line_reason(text: str) -> str | None:
-    """Why a line of page text is residue. A sign-up box ('Subscribe', 'Your email', 'Sign
-    up') is told apart from share and comment widgets: it often sits inside the article,
-    while a row of those widgets ends it."""
-    reason = junk_reason(text)
-    if reason in _ROW_REASONS and is_newsletter_blurb(text):
-        return "newsletter blurb"
-    return reason or _page_reason(text)
+def _line_rule(text: str) -> Rule | None:
+    """The rule that makes a line of page text residue. A sign-up box ('Subscribe', 'Your
+    email', 'Sign up') is told apart from share and comment widgets: it often sits inside
+    the article, while a row of those widgets ends it."""
+    rule = line_rule(text)
+    if (rule is None or rule.row) and is_newsletter_blurb(text):
+        return NEWSLETTER_PROMO
+    return rule
 
 
 #: The summary under a listed headline is one or two sentences.
@@ -192,26 +201,31 @@ def mark_junk(lines: list[Line], meta: Meta, top: Sequence[Line] = ()) -> None:
         if in_list and line_key(ln.text) in headline_keys and all(ln is not t for t in top):
             in_list = False
             continue
-        reason = _line_reason(ln.text)
-        if (reason == "list heading" or is_block_start(ln.text)) and _in_menu(texts, i):
-            reason = None  # a menu entry ('Video', 'Latest') between other menu entries
-        elif reason == "list heading" or is_block_start(ln.text):
-            in_list, after_item, ln.removed = True, False, "list heading"
+        rule = _line_rule(ln.text)
+        if (rule is STORY_LIST_HEADING or is_block_start(ln.text)) and _in_menu(texts, i):
+            rule = None  # a menu entry ('Video', 'Latest') between other menu entries
+        elif rule is STORY_LIST_HEADING or is_block_start(ln.text):
+            in_list, after_item, ln.removed = True, False, STORY_LIST_HEADING
             continue
         if in_list:
-            if reason or _is_list_item(ln.text):
-                ln.removed, after_item = reason or "story list", True
+            if rule or _is_list_item(ln.text):
+                ln.removed, after_item = rule or STORY_LIST, True
                 continue
             if after_item and _is_dek(texts, i):
-                ln.removed, after_item = "story list", False
+                ln.removed, after_item = STORY_LIST, False
                 continue
             in_list = False
-        if reason:
-            ln.removed = reason
-            if reason == "byline" and not meta.authors:
-                meta.authors = parse_byline(ln.text) or ()
-            elif reason == "date line" and meta.published is None:
-                meta.published = parse_date(ln.text)
+        if rule:
+            ln.removed = rule
+            _note_meta(ln.text, rule, meta)
+
+
+def _note_meta(text: str, rule: Rule, meta: Meta) -> None:
+    """Record the authors of the first byline and the date of the first date line."""
+    if rule is BYLINE and not meta.authors:
+        meta.authors = parse_byline(text) or ()
+    elif rule is DATE_LINE and meta.published is None:
+        meta.published = parse_date(text)
 
 
 #: Paragraphs are blank-line separated when at least this share of the lines is blank.
@@ -229,8 +243,8 @@ def mark_captions(lines: list[Line]) -> None:
         if not ln.text or ln.removed or not nxt.text or not is_credit_line(nxt.text):
             continue
         if len(words(ln.text)) <= CAPTION_WORDS:
-            ln.removed = "photo caption"
-            nxt.removed = nxt.removed or "credit line"
+            ln.removed = CAPTION_ABOVE_CREDIT
+            nxt.removed = nxt.removed or PHOTO_CREDIT
 
 
 def _rejoin(kept: list[Line]) -> list[Line]:
@@ -304,24 +318,12 @@ def _headline_like(text: str) -> bool:
     return 2 <= n <= 30 and not text.endswith((".", ",", ";", ":")) and not is_teaser(text)
 
 
-#: Removal reasons of the metadata printed between a page's headline and its lede.
-_META_REASONS = frozenset(
-    {
-        "byline",
-        "date line",
-        "reading time",
-        "page widget",
-        "comment form",
-        "photo caption",
-        "credit line",
-        "advertisement",
-        "breadcrumb",
-        "newsletter blurb",
-    }
-)
-#: Removal reasons a headline may have been given by the line rules: a story list swallows it
-#: when a menu entry ('Video', 'Latest') above it looks like a list heading.
-_HEADLINE_REASONS = frozenset({None, "story list"})
+#: Removal reasons that are not metadata printed between a page's headline and its lede
+#: (every other line rule's are: byline, date, widgets, captions, credits, adverts, ...).
+_NOT_META_REASONS = frozenset({RemovalReason.EMPTY, RemovalReason.STORY_LIST})
+#: Rules a headline may have been removed by: a story list swallows it when a menu entry
+#: ('Video', 'Latest') above it looks like a list heading.
+_HEADLINE_RULES = frozenset({None, STORY_LIST})
 #: A glued breadcrumb ends with the headline's first words cut off: 'HomeWorldStorm hits...'.
 _CRUMB_TAIL = re.compile(r"^\S*[a-z]([A-Z][^.…]{5,}?)\s*(?:\.\.\.|…)$")
 
@@ -329,7 +331,7 @@ _CRUMB_TAIL = re.compile(r"^\S*[a-z]([A-Z][^.…]{5,}?)\s*(?:\.\.\.|…)$")
 def _is_meta_line(ln: Line) -> bool:
     """A header line between headline and lede: byline, role ('Staff Writer'), date, credit,
     share row, caption; or a name of up to three words left without final punctuation."""
-    if ln.removed in _META_REASONS:
+    if ln.removed is not None and ln.removed.reason not in _NOT_META_REASONS:
         return True
     text = ln.text
     return bool(
@@ -344,7 +346,7 @@ def _crumb_prefixes(head: Sequence[Line]) -> list[str]:
     """The cut-off headline starts at the end of glued breadcrumbs ('HomeWorldStorm hi...')."""
     out = []
     for ln in head:
-        m = _CRUMB_TAIL.search(ln.text) if ln.removed == "breadcrumb" else None
+        m = _CRUMB_TAIL.search(ln.text) if ln.removed is BREADCRUMB else None
         if m:
             out.append(line_key(m.group(1)))
     return out
@@ -358,7 +360,7 @@ def _headline_score(
     breadcrumb; lines of text (not metadata) between it and the lede count against it."""
     ln = head[i]
     text = ln.text
-    if ln.removed not in _HEADLINE_REASONS or not _headline_like(text):
+    if ln.removed not in _HEADLINE_RULES or not _headline_like(text):
         return None
     if len(words(text)) < _HEADLINE_MIN_WORDS:
         return None
@@ -392,8 +394,16 @@ def _shares_words(title_key: str, key: str) -> bool:
     return bool(tw) and len(tw & set(key.split())) >= _TITLE_OVERLAP * len(tw)
 
 
-#: Removal reasons a page's <title> line may get: "Headline | Site" reads like a photo credit.
-_TITLE_LINE_REASONS = frozenset({None, "photo caption", "story list"})
+#: Rules a page's <title> line may be removed by: "Headline | Site" reads like a photo credit.
+_TITLE_LINE_RULES = frozenset({None, STORY_LIST})
+
+
+def _title_line_removed(first: Line) -> bool:
+    """Whether a line rule removed the page's first line as something else than a <title>."""
+    removed = first.removed
+    return removed not in _TITLE_LINE_RULES and (
+        removed is None or removed.reason is not RemovalReason.PHOTO_CAPTION
+    )
 
 
 def _page_title(first: Line) -> str:
@@ -401,7 +411,7 @@ def _page_title(first: Line) -> str:
     ('Headline | Site', or a headline), else ''."""
     text = first.text
     shaped = _headline_like(text) and not ends_sentence(text.rstrip("?"))
-    if first.removed not in _TITLE_LINE_REASONS or not shaped or is_menu_line(text):
+    if _title_line_removed(first) or not shaped or is_menu_line(text):
         return ""
     parts = [p for p in _TITLE_PARTS.split(text) if len(words(p)) >= _HEADLINE_MIN_WORDS]
     title = parts[0] if parts else text
@@ -466,21 +476,21 @@ def _header_end(kept: list[Line]) -> int:
     return 0
 
 
-def _header_meta_reason(text: str, meta: Meta) -> str | None:
+def _header_meta_rule(text: str, meta: Meta) -> Rule | None:
     """Byline, date or captioned photo credit in an article's header, recorded in `meta`."""
     names = parse_byline(text) or is_agency_byline(text)
     if names:
         meta.authors = meta.authors or names
-        return "byline"
+        return BYLINE
     if is_date_line(text):
         meta.published = meta.published or parse_date(text)
-        return "date line"
+        return DATE_LINE
     if is_photo_caption(text):
-        return "photo caption"
+        return PHOTO_CAPTION
     return None
 
 
-def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, str]]:
+def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, Rule]]:
     """Metadata lines before the lede of a clean article: title, byline, date, captions.
 
     Returns the title and the header lines to drop (index -> reason). A headline is only
@@ -489,17 +499,17 @@ def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, str
     (subheadings, summary bullets) stay.
     """
     end = _header_end(kept)
-    dropped: dict[int, str] = {}
+    dropped: dict[int, Rule] = {}
     for i in range(end):
-        reason = _header_meta_reason(kept[i].text, meta)
-        if reason:
-            dropped[i] = reason
+        rule = _header_meta_rule(kept[i].text, meta)
+        if rule:
+            dropped[i] = rule
     rest = [i for i in range(end) if i not in dropped]
     cands = [i for i in rest if _headline_like(kept[i].text) and len(words(kept[i].text)) >= 3]
     title_at: int | None = None
     for i, j in itertools.pairwise(cands):
         if j == i + 1 and line_key(kept[i].text) == line_key(kept[j].text):
-            title_at, dropped[j] = i, "repeated headline"
+            title_at, dropped[j] = i, REPEATED_HEADLINE
             break
     if title_at is None:
         near_meta = [i for i in cands if i - 1 in dropped or i + 1 in dropped]
@@ -512,7 +522,7 @@ def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, str
             title_at = rest[0]
     if title_at is None:
         return None, dropped
-    dropped[title_at] = "headline"
+    dropped[title_at] = HEADLINE
     return kept[title_at].text, dropped
 
 
@@ -524,9 +534,9 @@ def _clean_article(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
     for ln in lines:
         if not ln.text:
             continue
-        reason = safe_reason(ln.text)
-        if reason:
-            removals.append(Removal(ln.text, reason))
+        rule = safe_rule(ln.text)
+        if rule:
+            removals.append(removal(rule, ln.text))
             continue
         kept.append(ln)
     kept = _rejoin(kept)
@@ -534,7 +544,7 @@ def _clean_article(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
     body: list[str] = []
     for i, ln in enumerate(kept):
         if i in dropped:
-            removals.append(Removal(ln.text, dropped[i]))
+            removals.append(removal(dropped[i], ln.text))
         else:
             body.append(ln.text)
     return _article(title, body, meta), removals
@@ -610,7 +620,7 @@ def _mark_footers(lines: list[Line]) -> list[Line]:
         if ln.removed:
             footer = footer or is_footer_start(ln.text)
             end = end or bool(_END_MARKER.match(ln.text)) or is_date_stamp(ln.text)
-            widgets += ln.removed in _ROW_REASONS
+            widgets += ln.removed.row
             continue
         if footer or is_footer_start(ln.text):
             ln.after_footer = True
@@ -646,7 +656,7 @@ def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
     top = nonempty[:_TITLE_LINES]
     mark_junk(lines, meta, top)
     mark_captions(lines)
-    removals = [Removal(ln.text, ln.removed) for ln in lines if ln.removed]
+    removals = [removal(ln.removed, ln.text) for ln in lines if ln.removed]
     kept = _rejoin(_mark_footers([ln for ln in lines if ln.text]))
     start, end, headline = _page_span(top, kept)
     end = _without_author_note(kept, start, end)
@@ -659,21 +669,27 @@ def _clean_page(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
         title, title_line = _find_title(nonempty[:first], nonempty, meta)
     for ln in kept[:start] + kept[end:]:
         if ln is not title_line:
-            removals.append(Removal(ln.text, "outside main text"))
+            removals.append(removal(OUTSIDE_MAIN_TEXT, ln.text))
     body: list[str] = []
     span = kept[start:end]
     keep = _repeat_keepers(span)
     for i, ln in enumerate(span):
         if title and line_key(ln.text) == line_key(title):
-            removals.append(Removal(ln.text, "repeated headline"))
+            removals.append(removal(REPEATED_HEADLINE, ln.text))
             continue
         if i not in keep:
-            removals.append(Removal(ln.text, keep.get(-1 - i, "duplicate line")))
+            removals.append(removal(_REPEAT_RULES[keep.get(-1 - i, "")], ln.text))
             continue
         body.append(ln.text)
     return _article(title, body, meta), removals
 
 
+#: The rule of each reason `_repeat_keepers` gives ("": a repeat it does not keep).
+_REPEAT_RULES = {
+    RemovalReason.DUPLICATE_LINE: DUPLICATE_LINE,
+    RemovalReason.PULL_QUOTE: PULL_QUOTE,
+    "": DUPLICATE_LINE,
+}
 #: Lines this short may repeat in an article ('He said no.'); longer repeats are page residue.
 _REPEAT_WORDS = 5
 #: A pull quote is a sentence or two of the body, set apart.
@@ -713,10 +729,10 @@ def _repeat_keepers(span: Sequence[Line]) -> dict[int, str]:
             out[i] = ""
             continue
         if keeper.get(k, i) != i:
-            out[-1 - i] = "duplicate line"
+            out[-1 - i] = RemovalReason.DUPLICATE_LINE
             continue
         if n <= _PULL_QUOTE_WORDS and k in inside:
-            out[-1 - i] = "pull quote"
+            out[-1 - i] = RemovalReason.PULL_QUOTE
             continue
         out[i] = ""
     return out

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from newswire_enrich.decisions import Removal
 
-@dataclass(frozen=True)
-class Removal:
-    """One line the cleaner dropped, and why (for debugging and audits)."""
-
-    line: str
-    reason: str
+__all__ = ["CleanedArticle", "Removal"]
 
 
 @dataclass(frozen=True)
