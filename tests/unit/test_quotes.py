@@ -9,7 +9,8 @@ from spacy.tokens import Doc
 
 from newswire_enrich.entities import extract_entities
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
-from newswire_enrich.quotes import _object_and_clause, _subject_as_object, extract_quotes
+from newswire_enrich._clauses import _object_and_clause, _subject_as_object
+from newswire_enrich.quotes import extract_quotes
 from newswire_shared.schemas import Quote, QuoteKind
 
 
@@ -87,7 +88,7 @@ def test_indirect_quote(nlp: Language) -> None:
     assert q.kind == QuoteKind.INDIRECT
     assert q.text == "inflation would fall below three percent"
     assert q.speaker.name == "Rahul Mehta"
-    assert (q.rule or "").split("+")[0] == "reporting-clause"
+    assert q.found_by == q.rule == "reporting-clause"
 
 
 def test_according_to(nlp: Language) -> None:
@@ -213,7 +214,7 @@ def test_said_colon_then_quote_in_next_paragraph(nlp: Language) -> None:
     )
     qs = _quotes(nlp, text)
     assert len(qs) == 1
-    assert (qs[0].rule or "").split("+")[0] == "colon-intro"
+    assert qs[0].found_by == "colon-intro"
     assert qs[0].speaker.name == "Jonas Lind"
 
 
@@ -336,13 +337,13 @@ def test_fragment_after_described_as_is_kept(nlp: Language) -> None:
     assert any("total panic on every floor" in q.text for q in qs)
 
 
-def test_rule_records_how_the_speaker_was_resolved(nlp: Language) -> None:
-    """A quote's rule names the extraction rule and the speaker resolution ('+pronoun')."""
+def test_quote_records_how_it_was_found_and_resolved(nlp: Language) -> None:
+    """A quote names the strategy that found it and how the speaker was resolved."""
     text = 'Maria Lopez runs the clinic. "We are full every night," she said.'
     doc = nlp(text)
     (q,) = extract_quotes(doc, extract_entities(doc))
     assert q.speaker.name == "Maria Lopez"
-    assert q.rule == "quote-marks+pronoun"
+    assert (q.found_by, q.resolved_by, q.rule) == ("quote-marks", "pronoun", "quote-marks")
 
 
 def test_caption_glued_before_quote_is_not_the_speaker(nlp: Language) -> None:

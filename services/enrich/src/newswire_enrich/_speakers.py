@@ -45,8 +45,8 @@ from ._names import (
     female_share,
     is_given_name,
     is_people_noun,
-    looks_like_person_name,
     name_key,
+    person_part,
     trim_name,
 )
 from ._quotemarks import find_quote_marks
@@ -197,7 +197,7 @@ class SpeakerResolver:
             w: e
             for e in sorted(entities, key=lambda e: e.count)
             if self._info[e.id].personish
-            for w in name_key(_person_part(e.name)).split()
+            for w in name_key(person_part(e.name)).split()
         }
         self._role_index: dict[str, list[tuple[int, Entity]]] = {}
         for s, _, ent in spans:
@@ -210,23 +210,18 @@ class SpeakerResolver:
         self._referents: list[_Referent] = []
         self._referent_pos: list[int] = []
         self._build_referents()
-        #: The rule of the latest :meth:`speaker` or :meth:`resolve` call.
-        self.last_rule: str = "none"
 
     # -- public API ------------------------------------------------------------------------
 
-    def speaker(self, tok: Token | None) -> Speaker:
-        """Resolve the token naming a speaker to a Speaker (see :meth:`resolve`).
-
-        The rule that decided is left in :attr:`last_rule` for the caller's log or Quote.rule.
-        """
-        return self.resolve(tok).speaker
-
     def resolve(self, tok: Token | None) -> Resolution:
         """Resolve the token naming a speaker: a Speaker plus the rule that decided it."""
-        res = self._resolve(tok) if tok is not None else _NONE
-        self.last_rule = res.rule
-        return res
+        return self._resolve(tok) if tok is not None else _NONE
+
+    def mention_at(self, start: int, end: int) -> Resolution | None:
+        """The entity with a mention overlapping [start, end) as a speaker (rule ``mention``):
+        '"..." - Jane Doe'."""
+        ent = self.at(start, end)
+        return _entity_resolution(ent, "mention") if ent is not None else None
 
     def at(self, start: int, end: int) -> Entity | None:
         """The entity with a mention overlapping [start, end)."""
@@ -282,9 +277,9 @@ class SpeakerResolver:
     def _collect_name_evidence(self, ent: Entity) -> None:
         info = self._info[ent.id]
         # "Wet'suwet'en Hereditary Chief Na'moks" typed ORG is still a person
-        info.personish = ent.label == "PERSON" or _person_part(ent.name) != ent.name
+        info.personish = ent.label == "PERSON" or person_part(ent.name) != ent.name
         if info.personish:
-            info.gender = _gender_of_name(_person_part(ent.name))
+            info.gender = _gender_of_name(person_part(ent.name))
             return
         alpha = [w for w in name_key(ent.name).split() if w.isalpha()]
         info.mods.update(alpha)
@@ -823,23 +818,6 @@ def _is_according_to(tok: Token) -> bool:
     )
 
 
-def _person_part(name: str) -> str:
-    """A person's name without a title glued into the entity name ("Chief Na'moks")."""
-    if "\n" in name:  # "RONALD/AFP/Getty Images\n\nDudi Dwiriadi": a caption glued on
-        lines = [line.strip() for line in name.splitlines() if line.strip()]
-        if lines:
-            ranked = sorted(
-                enumerate(lines),
-                key=lambda t: (looks_like_person_name(t[1]), "/" not in t[1], t[0]),
-            )
-            name = ranked[-1][1]
-    cut = trim_name(name, 0, len(name), person=True)
-    if not cut or cut == (0, len(name)):
-        return name
-    rest = name[cut[0] : cut[1]]
-    return rest if rest[:1].isupper() and " of " not in f" {rest} " else name
-
-
 def _gender_of_name(name: str) -> str | None:
     words = name.split()
     share = female_share(words[0]) if words else None
@@ -866,7 +844,7 @@ def _plural(tok: Token) -> bool:
 
 
 def _entity_resolution(ent: Entity, rule: str) -> Resolution:
-    return Resolution(Speaker(name=_person_part(ent.name), entity_id=ent.id), rule, ent)
+    return Resolution(Speaker(name=person_part(ent.name), entity_id=ent.id), rule, ent)
 
 
 def _relabel(res: Resolution, rule: str) -> Resolution:

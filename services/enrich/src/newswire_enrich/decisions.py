@@ -45,10 +45,12 @@ class Attribution:
     """Who said a statement and how that was found: the output of one attribution strategy.
 
     `found_by` names the strategy that found the statement, `resolved_by` how the speaker
-    text was turned into a name (None when nobody is named).
+    text was turned into a name (None when nobody is named); `entity_id` is the speaker's
+    entity when the name is one.
     """
 
     speaker: str | None
     cue: str | None
     found_by: str
     resolved_by: str | None = None
+    entity_id: str | None = None
