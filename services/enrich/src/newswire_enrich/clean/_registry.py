@@ -172,6 +172,7 @@ COMPANY_PROFILE = Rule("company-profile", R.COMPANY_PROFILE)
 
 # -- decisions from the structure of the whole text ---------------------------------------
 HEADLINE = Rule("headline", R.HEADLINE)
+FIRST_LINE_HEADLINE = Rule("first-line-headline", R.HEADLINE)
 REPEATED_HEADLINE = Rule("repeated-headline", R.REPEATED_HEADLINE)
 DUPLICATE_LINE = Rule("duplicate-line", R.DUPLICATE_LINE)
 PULL_QUOTE = Rule("pull-quote", R.PULL_QUOTE)

@@ -12,6 +12,7 @@ from ._markdown import is_setext_underline, strip_markdown_line
 from ._normalize import join_paragraphs, normalize_inline, normalize_text, unwrap_lines
 from ._page_residue import CAPTION_WORDS, is_author_bio, is_credit_line, is_newsletter_blurb
 from ._page_signals import looks_like_page
+from ._plain_headline import headline_text, is_plain_headline
 from ._reasons import RemovalReason
 from ._registry import (
     BREADCRUMB,
@@ -19,6 +20,7 @@ from ._registry import (
     CAPTION_ABOVE_CREDIT,
     DATE_LINE,
     DUPLICATE_LINE,
+    FIRST_LINE_HEADLINE,
     HEADLINE,
     NEWSLETTER_PROMO,
     OUTSIDE_MAIN_TEXT,
@@ -493,7 +495,7 @@ def _header_meta_rule(text: str, meta: Meta) -> Rule | None:
 def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, Rule]]:
     """Metadata lines before the lede of a clean article: title, byline, date, captions.
 
-    Returns the title and the header lines to drop (index -> reason). A headline is only
+    Returns the title and the header lines to drop (index -> rule). A headline is only
     taken when the layout shows it: repeated, next to a byline or date line, a markdown heading
     opening the text, or the one short line above the lede. Other short lines there
     (subheadings, summary bullets) stay.
@@ -506,24 +508,56 @@ def read_header(kept: list[Line], meta: Meta) -> tuple[str | None, dict[int, Rul
             dropped[i] = rule
     rest = [i for i in range(end) if i not in dropped]
     cands = [i for i in rest if _headline_like(kept[i].text) and len(words(kept[i].text)) >= 3]
-    title_at: int | None = None
-    for i, j in itertools.pairwise(cands):
-        if j == i + 1 and line_key(kept[i].text) == line_key(kept[j].text):
-            title_at, dropped[j] = i, REPEATED_HEADLINE
-            break
-    if title_at is None:
-        near_meta = [i for i in cands if i - 1 in dropped or i + 1 in dropped]
-        headings = [i for i in cands if kept[i].heading]
-        if dropped and near_meta:
-            title_at = near_meta[0]
-        elif headings and headings[0] == rest[0]:
-            title_at = headings[0]  # a markdown '# Headline' opening the text
-        elif len(rest) == 1 and cands == rest:
-            title_at = rest[0]
+    title_at = _repeated_title(kept, cands)
+    if title_at is not None:
+        dropped[title_at + 1] = REPEATED_HEADLINE
+    else:
+        title_at = _title_by_layout(kept, cands, rest, dropped)
     if title_at is None:
         return None, dropped
     dropped[title_at] = HEADLINE
     return kept[title_at].text, dropped
+
+
+def _repeated_title(kept: list[Line], cands: list[int]) -> int | None:
+    """The first headline candidate printed twice in a row, if any."""
+    for i, j in itertools.pairwise(cands):
+        if j == i + 1 and line_key(kept[i].text) == line_key(kept[j].text):
+            return i
+    return None
+
+
+def _title_by_layout(
+    kept: list[Line], cands: list[int], rest: list[int], dropped: dict[int, Rule]
+) -> int | None:
+    """The headline candidate next to a byline or date line, a markdown heading opening the
+    text, or the one short line above the lede."""
+    near_meta = [i for i in cands if i - 1 in dropped or i + 1 in dropped]
+    if dropped and near_meta:
+        return near_meta[0]
+    headings = [i for i in cands if kept[i].heading]
+    if headings and headings[0] == rest[0]:
+        return headings[0]  # a markdown '# Headline' opening the text
+    if len(rest) == 1 and cands == rest:
+        return rest[0]
+    return None
+
+
+def _first_alone(lines: list[Line], first: Line) -> bool:
+    """Whether `first` opens the text as a paragraph of its own (a blank line under it)."""
+    at = next((i for i, ln in enumerate(lines) if ln.text), None)
+    return at is not None and lines[at] is first and at + 1 < len(lines) and not lines[at + 1].text
+
+
+def _plain_headline(lines: list[Line], kept: list[Line]) -> str | None:
+    """The headline of a plain-text article printed as a sentence (see ``_plain_headline``)."""
+    if not kept:
+        return None
+    alone = _first_alone(lines, kept[0])
+    following = [ln.text for ln in kept[1:3]]
+    if is_plain_headline(kept[0].text, alone, following):
+        return headline_text(kept[0].text)
+    return None
 
 
 def _clean_article(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
@@ -541,6 +575,10 @@ def _clean_article(lines: list[Line]) -> tuple[CleanedArticle, list[Removal]]:
         kept.append(ln)
     kept = _rejoin(kept)
     title, dropped = read_header(kept, meta)
+    if title is None and 0 not in dropped:
+        title = _plain_headline(lines, kept)
+        if title is not None:
+            dropped[0] = FIRST_LINE_HEADLINE
     body: list[str] = []
     for i, ln in enumerate(kept):
         if i in dropped:
