@@ -88,6 +88,55 @@ def _extract(tree: HtmlElement) -> Any:
         raise BadInputError(f"HTML could not be parsed: {exc}") from exc
 
 
+def _title(data: dict[str, Any], headings: list[str], social: str | None) -> str | None:
+    """The page's headline: trafilatura's title without the site name (see ``headline``)."""
+    raw = data.get("title")
+    title = normalize_inline(raw) if isinstance(raw, str) and raw else None
+    if not title:
+        return None
+    sitename = data.get("sitename")
+    return headline(
+        title,
+        [normalize_inline(h) for h in headings],
+        sitename if isinstance(sitename, str) else None,
+        normalize_inline(social) if social else None,
+    )
+
+
+def _body(doc: Any, data: dict[str, Any], title: str | None) -> tuple[list[str], list[Removal]]:
+    """The body paragraphs of the extracted document, without the residue the block rules
+    find and without the headline printed again."""
+    body_el = getattr(doc, "body", None)
+    url_raw = data.get("url")
+    page_url = url_raw if isinstance(url_raw, str) else None
+    blocks = body_blocks(body_el, page_url) if body_el is not None else []
+    kept, removals = filter_blocks(blocks)
+    kept, more = drop_company_profile(kept, title)
+    removals += more
+    body: list[str] = []
+    for i, b in enumerate(kept):
+        if title and (is_repeated_title(b.text, title) if i < 3 else is_title_again(b.text, title)):
+            removals.append(removal(REPEATED_HEADLINE, b.text))
+            continue
+        body.append(b.text)
+    return body, removals
+
+
+def _language(data: dict[str, Any], html: str) -> str | None:
+    """The language trafilatura found, else the ``<html lang>`` attribute."""
+    lang = data.get("language")
+    if not lang:
+        m = _LANG.search(html[:5000])
+        lang = m.group(1).lower() if m else None
+    return lang if isinstance(lang, str) else None
+
+
+def _str(data: dict[str, Any], key: str) -> str | None:
+    """A non-empty string field of the extracted metadata, else None."""
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
 def clean_html(html: str) -> tuple[CleanedArticle, list[Removal]]:
     """Extract the article body and metadata of an HTML page."""
     tree = _parse(html)
@@ -103,44 +152,17 @@ def clean_html(html: str) -> tuple[CleanedArticle, list[Removal]]:
     if doc is None:
         return CleanedArticle(title=None, text=""), removals
     data: dict[str, Any] = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    title_raw = data.get("title")
-    title = normalize_inline(title_raw) if isinstance(title_raw, str) and title_raw else None
-    sitename = data.get("sitename")
-    if title:
-        site = sitename if isinstance(sitename, str) else None
-        title = headline(
-            title,
-            [normalize_inline(h) for h in headings],
-            site,
-            normalize_inline(social) if social else None,
-        )
-    body_el = getattr(doc, "body", None)
-    url_raw = data.get("url")
-    page_url = url_raw if isinstance(url_raw, str) else None
-    blocks = body_blocks(body_el, page_url) if body_el is not None else []
-    kept, more = filter_blocks(blocks)
+    title = _title(data, headings, social)
+    body, more = _body(doc, data, title)
     removals += more
-    kept, more = drop_company_profile(kept, title)
-    removals += more
-    body: list[str] = []
-    for i, b in enumerate(kept):
-        if title and (is_repeated_title(b.text, title) if i < 3 else is_title_again(b.text, title)):
-            removals.append(removal(REPEATED_HEADLINE, b.text))
-            continue
-        body.append(b.text)
-    text = normalize_text(join_paragraphs(body))
-    lang = data.get("language")
-    if not lang:
-        m = _LANG.search(html[:5000])
-        lang = m.group(1).lower() if m else None
-    url = data.get("url")
+    sitename = _str(data, "sitename")
     article = CleanedArticle(
         title=title or None,
-        text=text,
+        text=normalize_text(join_paragraphs(body)),
         authors=_authors(data.get("author")),
-        publisher=normalize_inline(sitename) if isinstance(sitename, str) and sitename else None,
+        publisher=normalize_inline(sitename) if sitename else None,
         published=_iso_date(data.get("date")),
-        language=lang if isinstance(lang, str) else None,
-        url=url if isinstance(url, str) and url else None,
+        language=_language(data, html),
+        url=_str(data, "url"),
     )
     return article, removals

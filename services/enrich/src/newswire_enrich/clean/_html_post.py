@@ -172,11 +172,95 @@ def body_blocks(body: _Element, url: str | None = None) -> list[Block]:
     A table cell that holds paragraphs is a layout frame, not data: its blocks come out one
     by one instead of as one row.
     """
-    blocks: list[Block] = []
-    site = _host(url or "")
-    groups = [0]
+    walker = _BlockWalker(_host(url or ""))
+    for child in body:
+        walker.walk(child)
+        walker.loose_text(child.tail)
+    return walker.blocks
 
-    def inline_run(parts: list[_Element | str]) -> None:
+
+#: The block kind of each block tag.
+_KINDS = {"p": "p", "head": "head", "quote": "quote", "code": "p"}
+
+
+class _BlockWalker:
+    """Collects the blocks of an extracted body, element by element."""
+
+    def __init__(self, site: str) -> None:
+        self.site = site
+        self.blocks: list[Block] = []
+        self.groups = 0
+
+    def loose_text(self, text: str | None) -> None:
+        """Text between block elements: a paragraph of its own."""
+        if text and text.strip():
+            self.blocks.append(Block(_WS.sub(" ", text).strip(), "p"))
+
+    def walk(self, el: _Element) -> None:
+        """Add the blocks of `el` and everything under it."""
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "list":
+            self._list(el)
+        elif tag == "table":
+            self._table(el)
+        elif tag in _KINDS:
+            self._block(el, tag)
+        elif tag != "graphic":
+            self.loose_text(el.text)
+            for c in el:
+                self.walk(c)
+                self.loose_text(c.tail)
+
+    def _block(self, el: _Element, tag: str) -> None:
+        if tag == "quote" and any(c.tag in ("p", "list", "head") for c in el):
+            for c in el:
+                self.walk(c)
+            return
+        _add(self.blocks, el, _KINDS[tag], site=self.site)
+
+    def _list(self, el: _Element) -> None:
+        self.groups += 1
+        group = self.groups
+        for item in el:
+            if not (isinstance(item.tag, str) and item.tag == "item"):
+                self.walk(item)
+                continue
+            _add(self.blocks, item, "item", group, self.site)
+            for c in item:
+                if c.tag == "list":
+                    self.walk(c)
+
+    def _table(self, el: _Element) -> None:
+        for row in el.iter("row"):
+            if next(row.iterancestors("table"), None) is not el:
+                continue  # a nested table: part of its cell's text or frame
+            if any(c.tag in _BLOCK_TAGS for cell in row for c in cell):
+                for cell in row:
+                    self._frame(cell)
+            else:
+                _add(self.blocks, row, "row", site=self.site)
+
+    def _frame(self, el: _Element) -> None:
+        """A container mixing text and block elements."""
+        run: list[_Element | str] = [el.text] if el.text else []
+        for c in el:
+            if isinstance(c.tag, str) and c.tag in _BLOCK_TAGS | {"cell", "row"}:
+                self._inline_run(run)
+                run = []
+                self.walk(c)
+                if c.tail:
+                    run.append(c.tail)
+            else:
+                tail = c.tail
+                c_copy = copy.copy(c)
+                c_copy.tail = None
+                run.append(c_copy)
+                if tail:
+                    run.append(tail)
+        self._inline_run(run)
+
+    def _inline_run(self, parts: list[_Element | str]) -> None:
+        """Inline elements and text of a frame between its blocks: one paragraph."""
         if not parts:
             return
         p = Element("p")
@@ -189,70 +273,7 @@ def body_blocks(body: _Element, url: str | None = None) -> list[Block]:
             else:
                 p.append(copy.copy(part))
         if "".join(p.itertext()).strip():
-            _add(blocks, p, "p", site=site)
-
-    def frame(el: _Element) -> None:
-        """A container mixing text and block elements."""
-        run: list[_Element | str] = [el.text] if el.text else []
-        for c in el:
-            if isinstance(c.tag, str) and c.tag in _BLOCK_TAGS | {"cell", "row"}:
-                inline_run(run)
-                run = []
-                walk(c)
-                if c.tail:
-                    run.append(c.tail)
-            else:
-                tail = c.tail
-                c_copy = copy.copy(c)
-                c_copy.tail = None
-                run.append(c_copy)
-                if tail:
-                    run.append(tail)
-        inline_run(run)
-
-    def walk(el: _Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in ("list",):
-            groups[0] += 1
-            group = groups[0]
-            for item in el:
-                if isinstance(item.tag, str) and item.tag == "item":
-                    _add(blocks, item, "item", group, site)
-                    for c in item:
-                        if c.tag == "list":
-                            walk(c)
-                else:
-                    walk(item)
-        elif tag == "table":
-            for row in el.iter("row"):
-                if next(row.iterancestors("table"), None) is not el:
-                    continue  # a nested table: part of its cell's text or frame
-                if any(c.tag in _BLOCK_TAGS for cell in row for c in cell):
-                    for cell in row:
-                        frame(cell)
-                else:
-                    _add(blocks, row, "row", site=site)
-        elif tag in ("p", "head", "quote", "code"):
-            if tag == "quote" and any(c.tag in ("p", "list", "head") for c in el):
-                for c in el:
-                    walk(c)
-                return
-            _add(blocks, el, {"head": "head", "quote": "quote"}.get(tag, "p"), site=site)
-        elif tag == "graphic":
-            return
-        else:
-            if el.text and el.text.strip():
-                blocks.append(Block(_WS.sub(" ", el.text).strip(), "p"))
-            for c in el:
-                walk(c)
-                if c.tail and c.tail.strip():
-                    blocks.append(Block(_WS.sub(" ", c.tail).strip(), "p"))
-
-    for child in body:
-        walk(child)
-        if child.tail and child.tail.strip():
-            blocks.append(Block(_WS.sub(" ", child.tail).strip(), "p"))
-    return blocks
+            _add(self.blocks, p, "p", site=self.site)
 
 
 def _ends_sentence(text: str) -> bool:

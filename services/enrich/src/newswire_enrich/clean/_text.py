@@ -193,33 +193,51 @@ def _in_menu(texts: Sequence[str], i: int) -> bool:
     return hi - lo < _MENU_BAR
 
 
+@dataclass
+class _StoryList:
+    """Where ``mark_junk`` is: inside a story list, right after one of its items."""
+
+    open: bool = False
+    after_item: bool = False
+
+
 def mark_junk(lines: list[Line], meta: Meta, top: Sequence[Line] = ()) -> None:
     """Mark single junk lines, and lists of headlines under a list heading. A list ends
     where the page's <title> (one of the `top` lines) recurs: the article's headline."""
-    in_list = after_item = False
+    state = _StoryList()
     headline_keys = _title_keys(top)
     texts = [ln.text for ln in lines if ln.text]
     for i, ln in enumerate(ln for ln in lines if ln.text):
-        if in_list and line_key(ln.text) in headline_keys and all(ln is not t for t in top):
-            in_list = False
+        if state.open and line_key(ln.text) in headline_keys and all(ln is not t for t in top):
+            state.open = False
             continue
         rule = _line_rule(ln.text)
-        if (rule is STORY_LIST_HEADING or is_block_start(ln.text)) and _in_menu(texts, i):
+        heading = rule is STORY_LIST_HEADING or is_block_start(ln.text)
+        if heading and _in_menu(texts, i):
             rule = None  # a menu entry ('Video', 'Latest') between other menu entries
-        elif rule is STORY_LIST_HEADING or is_block_start(ln.text):
-            in_list, after_item, ln.removed = True, False, STORY_LIST_HEADING
+        elif heading:
+            state.open, state.after_item, ln.removed = True, False, STORY_LIST_HEADING
             continue
-        if in_list:
-            if rule or _is_list_item(ln.text):
-                ln.removed, after_item = rule or STORY_LIST, True
-                continue
-            if after_item and _is_dek(texts, i):
-                ln.removed, after_item = STORY_LIST, False
-                continue
-            in_list = False
+        if state.open and _list_member(ln, rule, texts, i, state):
+            continue
         if rule:
             ln.removed = rule
             _note_meta(ln.text, rule, meta)
+
+
+def _list_member(
+    ln: Line, rule: Rule | None, texts: Sequence[str], i: int, state: _StoryList
+) -> bool:
+    """Whether `ln` (``texts[i]``) belongs to the open story list: then it is marked, else
+    the list is closed."""
+    if rule or _is_list_item(ln.text):
+        ln.removed, state.after_item = rule or STORY_LIST, True
+        return True
+    if state.after_item and _is_dek(texts, i):
+        ln.removed, state.after_item = STORY_LIST, False
+        return True
+    state.open = False
+    return False
 
 
 def _note_meta(text: str, rule: Rule, meta: Meta) -> None:
@@ -354,6 +372,17 @@ def _crumb_prefixes(head: Sequence[Line]) -> list[str]:
     return out
 
 
+def _can_be_headline(ln: Line) -> bool:
+    """A line shaped like a headline, not removed as anything but a story-list item, and not
+    a byline or date line."""
+    text = ln.text
+    if ln.removed not in _HEADLINE_RULES or not _headline_like(text):
+        return False
+    if len(words(text)) < _HEADLINE_MIN_WORDS:
+        return False
+    return not (parse_byline(text) or is_agency_byline(text) or is_date_line(text))
+
+
 def _headline_score(
     head: Sequence[Line], i: int, counts: dict[str, int], crumbs: Sequence[str]
 ) -> float | None:
@@ -361,29 +390,20 @@ def _headline_score(
     markdown heading, printed twice, a byline or date right under it, the start of a glued
     breadcrumb; lines of text (not metadata) between it and the lede count against it."""
     ln = head[i]
-    text = ln.text
-    if ln.removed not in _HEADLINE_RULES or not _headline_like(text):
+    if not _can_be_headline(ln):
         return None
-    if len(words(text)) < _HEADLINE_MIN_WORDS:
-        return None
-    if parse_byline(text) or is_agency_byline(text) or is_date_line(text):
-        return None
-    key = line_key(text)
-    score = 0.0
-    if ln.heading:
-        score += 2.0
-    if counts.get(key, 0) >= 2:
-        score += 2.0
-    nxt = next((o for o in head[i + 1 :] if line_key(o.text) != key), None)
-    if nxt is not None and _is_meta_line(nxt):
-        score += 1.5
-    if any(c and key.startswith(c) for c in crumbs):
-        score += 2.0
-    gap = sum(1 for o in head[i + 1 :] if not _is_meta_line(o) and line_key(o.text) != key)
-    score -= gap
-    if ln.removed:
-        score -= 1.0  # swallowed by a story list: needs evidence of its own
-    return score
+    key = line_key(ln.text)
+    below = [o for o in head[i + 1 :] if line_key(o.text) != key]
+    evidence = (
+        (ln.heading, 2.0),
+        (counts.get(key, 0) >= 2, 2.0),
+        (bool(below) and _is_meta_line(below[0]), 1.5),
+        (any(c and key.startswith(c) for c in crumbs), 2.0),
+        # swallowed by a story list: needs evidence of its own
+        (ln.removed is not None, -1.0),
+    )
+    gap = sum(1 for o in below if not _is_meta_line(o))
+    return sum(points for seen, points in evidence if seen) - gap
 
 
 #: A headline variant shares at least this share of the words of the page's <title>.
@@ -422,31 +442,54 @@ def _page_title(first: Line) -> str:
     return title
 
 
-def _find_title(
-    head: list[Line], all_lines: list[Line], meta: Meta
-) -> tuple[str | None, Line | None]:
+_Found = tuple[str | None, Line | None]
+
+
+def _find_title(head: list[Line], all_lines: list[Line], meta: Meta) -> _Found:
     """The headline among the page lines above the article span (`head`, removed ones too)."""
     counts: dict[str, int] = {}
     for ln in all_lines:
         counts[line_key(ln.text)] = counts.get(line_key(ln.text), 0) + 1
+    found = _title_with_site(head, all_lines, meta)
+    if found is not None:
+        return found
+    page_title = _page_title(head[0]) if head else ""
+    best, variant = _best_headlines(head, counts, line_key(page_title))
+    if variant is not None:
+        return head[variant].text, head[variant]
+    # with the page's <title> to fall back on, a line needs evidence of its own to beat it
+    need = _HEADLINE_OVER_TITLE if page_title else _HEADLINE_MIN
+    if best is not None and best[0] >= need:
+        return head[best[1]].text, head[best[1]]
+    if page_title:
+        return page_title, head[0]
+    return None, None
+
+
+def _title_with_site(head: list[Line], all_lines: list[Line], meta: Meta) -> _Found | None:
+    """A 'Headline | Site' line whose headline part is printed on a line of its own: that
+    headline (and the site as publisher, in `meta`)."""
     for ln in head:
         m = _SITE_SUFFIX.match(ln.text)
-        if (
-            m
-            and _headline_like(ln.text)
-            and any(
-                line_key(o.text) == line_key(m.group("title")) for o in all_lines if o is not ln
-            )
-        ):
+        if not m or not _headline_like(ln.text):
+            continue
+        key = line_key(m.group("title"))
+        if any(line_key(o.text) == key for o in all_lines if o is not ln):
             meta.publisher = meta.publisher or m.group("site").strip()
             title = m.group("title").strip()
             same = [o for o in head if line_key(o.text) == line_key(title)]
             return title, same[-1] if same else ln
+    return None
+
+
+def _best_headlines(
+    head: list[Line], counts: dict[str, int], title_key: str
+) -> tuple[tuple[float, int] | None, int | None]:
+    """The best-scoring headline line (score, index), and the index of the best line that
+    repeats the page's <title> (key `title_key`), if any."""
     crumbs = _crumb_prefixes(head)
-    page_title = _page_title(head[0]) if head else ""
-    title_key = line_key(page_title)
     best: tuple[float, int] | None = None
-    variant: tuple[float, int] | None = None  # the best line that repeats the <title>
+    variant: tuple[float, int] | None = None
     for i in range(len(head)):
         score = _headline_score(head, i, counts, crumbs)
         if score is None:
@@ -455,15 +498,7 @@ def _find_title(
             variant = (score, i) if variant is None or score >= variant[0] else variant
         if best is None or score >= best[0]:
             best = (score, i)
-    if variant is not None:
-        return head[variant[1]].text, head[variant[1]]
-    # with the page's <title> to fall back on, a line needs evidence of its own to beat it
-    need = _HEADLINE_OVER_TITLE if page_title else _HEADLINE_MIN
-    if best is not None and best[0] >= need:
-        return head[best[1]].text, head[best[1]]
-    if page_title:
-        return page_title, head[0]
-    return None, None
+    return best, variant[1] if variant is not None else None
 
 
 #: The header ends at the first sentence this long (the lede).
