@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from ._speech import is_quoting, is_reporting
+from .lexicon import words
 
 _STRIP = " \t\n,;:—–-"
 
@@ -80,10 +81,7 @@ def _clause_end(verb: Token, comp: Token) -> Token:
 
 
 #: Objects 'say' really takes ('said nothing', 'said goodbye and left').
-_SAY_OBJECTS = frozenset(
-    "nothing something anything everything goodbye hello prayer prayers word words thanks "
-    "yes no much little lot grace piece goodbyes farewell farewells".split()
-)
+_SAY_OBJECTS = words("say_objects")
 
 
 def _object_and_clause(verb: Token) -> tuple[Token, Token] | None:
@@ -101,23 +99,27 @@ def _object_and_clause(verb: Token) -> tuple[Token, Token] | None:
     if not objs or not conjs or objs[0].text.lower() in _SAY_OBJECTS:
         return None
     obj, conj = objs[0], conjs[0]
-    subj = [c for c in conj.children if c.dep_ in ("nsubj", "nsubjpass")]
     if conj.i < obj.i:
         return None
+    subj = [c for c in conj.children if c.dep_ in ("nsubj", "nsubjpass")]
     if not subj:
-        # 'Garland said unemployment and lost earning power ... have ...': the subject's
-        # co-ordination taken for the verb's; a noun right after 'said', then 'and' and a
-        # finite verb, is the subject of the reported clause
-        between = verb.doc[obj.right_edge.i + 1 : conj.left_edge.i]
-        if obj.left_edge.i != verb.i + 1 or [t.dep_ for t in between] != ["cc"]:
-            return None
-        if conj.tag_ not in ("VBD", "VBZ", "VBP"):
-            return None
-        return obj.left_edge, conj.right_edge
+        return _coordinated_subject(verb, obj, conj)
     if subj[0].i < obj.i:
         return None
     if any(t.is_punct for t in verb.doc[verb.i : subj[0].i]):
         return None  # 'said a prayer, and they left': two events
+    return obj.left_edge, conj.right_edge
+
+
+def _coordinated_subject(verb: Token, obj: Token, conj: Token) -> tuple[Token, Token] | None:
+    """'Garland said unemployment and lost earning power ... have ...': the subject's
+    co-ordination taken for the verb's; a noun right after 'said', then 'and' and a finite
+    verb, is the subject of the reported clause."""
+    between = verb.doc[obj.right_edge.i + 1 : conj.left_edge.i]
+    if obj.left_edge.i != verb.i + 1 or [t.dep_ for t in between] != ["cc"]:
+        return None
+    if conj.tag_ not in ("VBD", "VBZ", "VBP"):
+        return None
     return obj.left_edge, conj.right_edge
 
 

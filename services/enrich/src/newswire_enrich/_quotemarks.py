@@ -55,39 +55,64 @@ def find_quote_marks(text: str) -> list[QuoteMarks]:
     found: list[QuoteMarks] = []
     paras = _paragraphs(text)
     for n, (pstart, pend) in enumerate(paras):
-        double_open: int | None = None
-        double_close = ""
-        single_open: int | None = None
-        single_close = ""
+        scan = _Scan(text, pend, found)
         for mark in _MARK.finditer(text, pstart, pend):
-            i = mark.start()
-            ch = text[i]
-            nxt = text[i + 1] if i + 1 < pend else " "
-            if double_open is None:
-                if ch in _DOUBLE_OPEN and not nxt.isspace():
-                    double_open, double_close = i, _DOUBLE_OPEN[ch]
-                    single_open = None
-                elif ch == '"' and _is_opening_context(text, i) and not nxt.isspace():
-                    double_open, double_close = i, '"'
-                    single_open = None
-                elif single_open is None:
-                    if (
-                        (ch == "‘" or ch == "'")
-                        and _is_opening_context(text, i)
-                        and _is_letter(nxt)
-                    ):
-                        single_open, single_close = i, "’" if ch == "‘" else "'"
-                elif ch in (single_close, "’") and i > single_open + 1:
-                    prev = text[i - 1]
-                    if not prev.isspace() and not _is_letter(nxt):
-                        found.append(QuoteMarks(single_open, i))
-                        single_open = None
-            elif ch == double_close or (double_close == '"' and ch == "”"):
-                if i > double_open + 1:
-                    found.append(QuoteMarks(double_open, i))
-                double_open = None
-        if double_open is not None and n + 1 < len(paras):
+            scan.mark(mark.start())
+        if scan.double_open is not None and n + 1 < len(paras):
             nstart, nend = paras[n + 1]
             if _starts_with_open(text, nstart, nend):
-                found.append(QuoteMarks(double_open, pend, closed=False))
+                found.append(QuoteMarks(scan.double_open, pend, closed=False))
     return found
+
+
+@dataclass
+class _Scan:
+    """The open marks of one paragraph while it is scanned; closed passages go to `found`."""
+
+    text: str
+    pend: int
+    found: list[QuoteMarks]
+    double_open: int | None = None
+    double_close: str = ""
+    single_open: int | None = None
+    single_close: str = ""
+
+    def mark(self, i: int) -> None:
+        """Take the quotation mark (or apostrophe) at `i`."""
+        ch = self.text[i]
+        nxt = self.text[i + 1] if i + 1 < self.pend else " "
+        if self.double_open is None:
+            self._outside_double(i, ch, nxt)
+        elif ch == self.double_close or (self.double_close == '"' and ch == "”"):
+            if i > self.double_open + 1:
+                self.found.append(QuoteMarks(self.double_open, i))
+            self.double_open = None
+
+    def _outside_double(self, i: int, ch: str, nxt: str) -> None:
+        close = _double_close(self.text, i, ch, nxt)
+        if close is not None:
+            self.double_open, self.double_close = i, close
+            self.single_open = None
+        elif self.single_open is None:
+            if ch in "‘'" and _is_opening_context(self.text, i) and _is_letter(nxt):
+                self.single_open, self.single_close = i, "’" if ch == "‘" else "'"
+        elif self._closes_single(i, ch, nxt):
+            self.found.append(QuoteMarks(self.single_open, i))
+            self.single_open = None
+
+    def _closes_single(self, i: int, ch: str, nxt: str) -> bool:
+        """Whether the mark at `i` closes the open single quotation (not an apostrophe)."""
+        opened = self.single_open
+        if opened is None or ch not in (self.single_close, "’") or i <= opened + 1:
+            return False
+        return not self.text[i - 1].isspace() and not _is_letter(nxt)
+
+
+def _double_close(text: str, i: int, ch: str, nxt: str) -> str | None:
+    """The mark that closes a double quotation opened by `ch` at `i`, or None when `ch`
+    opens none there (a mark before a space, a straight mark after a letter)."""
+    if nxt.isspace():
+        return None
+    if ch in _DOUBLE_OPEN:
+        return _DOUBLE_OPEN[ch]
+    return '"' if ch == '"' and _is_opening_context(text, i) else None

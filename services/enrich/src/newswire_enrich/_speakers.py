@@ -45,70 +45,38 @@ from ._names import (
     female_share,
     is_given_name,
     is_people_noun,
+    is_person_entity,
     name_key,
     person_part,
     trim_name,
 )
 from ._quotemarks import find_quote_marks
+from .labels import NUMERIC, Label
+from .lexicon import pairs, words
 
 #: Pronouns that refer back to one person, with the gender they require.
-_PERSON_PRONOUNS = {
-    "he": "m",
-    "him": "m",
-    "his": "m",
-    "himself": "m",
-    "she": "f",
-    "her": "f",
-    "hers": "f",
-    "herself": "f",
-}
+_PERSON_PRONOUNS = pairs("person_pronouns")
 #: Pronouns that refer back to a group or an organisation.
-_GROUP_PRONOUNS = frozenset({"they", "them", "their", "we", "us", "our"})
-_THING_PRONOUNS = frozenset({"it", "its"})
+_GROUP_PRONOUNS = words("group_pronouns")
+_THING_PRONOUNS = words("thing_pronouns")
 #: Group pronouns of the third person: they may refer to people named in any role.
-_THEY = frozenset({"they", "them", "their"})
+_THEY = words("third_person_plural_pronouns")
 #: Pronoun-like quantifiers that head a description ("some in the Muslim community").
-_QUANTIFIERS = frozenset(
-    "some many most several others few both all one two three four five none".split()
-)
+_QUANTIFIERS = words("quantifiers")
 #: Words before a name that tell the person's gender.
-_MALE_WORDS = frozenset(
-    "mr sir lord king prince father brother spokesman chairman congressman councilman "
-    "businessman sportsman husband son grandfather uncle".split()
-)
-_FEMALE_WORDS = frozenset(
-    "mrs ms miss madam madame dame lady queen princess sister spokeswoman chairwoman "
-    "congresswoman councilwoman businesswoman sportswoman wife daughter grandmother aunt "
-    "mother".split()
-)
+_MALE_WORDS = words("male_words")
+_FEMALE_WORDS = words("female_words")
 #: A share of women among bearers of a given name beyond which the gender is taken as known.
 _GENDER_CONFIDENT = 0.8
 #: Head nouns of descriptions of organisations (they/it can refer back to them).
-_ORG_NOUNS = frozenset(
-    """
-    agency authority board bureau cabinet camp campaign city club coalition college commission
-    committee company corporation council court department embassy firm force government group
-    hospital institute league legislature military ministry network office organisation
-    organization panel parliament party police province regulator school service team tribunal
-    union university administration army navy municipality district county state
-    newspaper broadcaster outlet channel website
-    """.split()
-)
+_ORG_NOUNS = words("org_description_heads")
 #: Nouns for things an author issues: the author is the speaker.
-_DOCUMENT_NOUNS = frozenset(
-    """
-    statement release report decision letter notice website post tweet memo document
-    filing complaint ruling judgment judgement order lawsuit study survey poll paper email
-    announcement communique communiqué readout transcript message bulletin
-    """.split()
-)
+_DOCUMENT_NOUNS = words("document_nouns")
 #: Words a description may use for any head of state or government, or any official.
-_LEADER_TITLES = frozenset(
-    "president premier chancellor king queen leader chairman emperor minister".split()
-)
+_LEADER_TITLES = words("leader_titles")
 _GENERIC_ROLES = {"leader": _LEADER_TITLES, "official": TITLES}
 #: Modifiers that do not tell one holder of a role from another ("the new mayor").
-_NEUTRAL_MODIFIERS = frozenset("former new top then current outgoing incoming".split())
+_NEUTRAL_MODIFIERS = words("neutral_modifiers")
 #: Children of a noun that end the noun phrase as a name for it.
 _NP_STOP_DEPS = frozenset({"relcl", "appos", "punct", "cc", "conj", "advcl", "parataxis"})
 #: Inside a modifier of the noun, co-ordination belongs to the phrase ("unauthorized to
@@ -122,9 +90,7 @@ _GROUP_LOOKBACK_CHARS = 1500
 #: A description is matched to entities named at most this many characters earlier.
 _DESCRIPTION_LOOKBACK_CHARS = 6000
 #: spaCy labels that are never a speaker's name.
-_NOT_NAMES = frozenset(
-    {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "LAW", "EVENT"}
-)
+_NOT_NAMES = NUMERIC | {Label.LAW, Label.EVENT}
 
 
 @dataclass(frozen=True)
@@ -172,23 +138,22 @@ class SpeakerResolver:
         )
         self._spans = spans
         self._starts = [s for s, _, _ in spans]
-        self._persons = [e for e in entities if e.label == "PERSON"]
         self._info: dict[str, _EntityInfo] = {e.id: _EntityInfo() for e in entities}
         #: token index -> entity whose mention covers it (PERSON wins over others)
-        self._tok_ent: dict[int, Entity] = {}
-        heads: list[tuple[Token, Entity]] = []
-        for s, e, ent in spans:
-            span = doc.char_span(s, e, alignment_mode="expand")
-            if span is None or not len(span):
-                continue
-            for t in span:
-                old = self._tok_ent.get(t.i)
-                if old is None or (ent.label == "PERSON" and old.label != "PERSON"):
-                    self._tok_ent[t.i] = ent
-            heads.append((span.root, ent))
+        self._tok_ent, heads = _mention_tokens(doc, spans)
         self._not_names = {t.i for e in doc.ents if e.label_ in _NOT_NAMES for t in e}
         self._quotes = [(qm.open, qm.close) for qm in find_quote_marks(self._text)]
         self._quote_opens = [o for o, _ in self._quotes]
+        self._collect_evidence(entities, heads)
+        self._sent_starts = _sentence_starts(doc)
+        self._tok_idx = [t.idx for t in doc]
+        self._referents: list[_Referent] = []
+        self._referent_pos: list[int] = []
+        self._build_referents()
+
+    def _collect_evidence(self, entities: list[Entity], heads: list[tuple[Token, Entity]]) -> None:
+        """What the names and their contexts say about each entity, and the indexes built
+        from it (person names by word, entities by role word)."""
         for ent in entities:
             self._collect_name_evidence(ent)
         for head, ent in heads:
@@ -200,16 +165,9 @@ class SpeakerResolver:
             for w in name_key(person_part(e.name)).split()
         }
         self._role_index: dict[str, list[tuple[int, Entity]]] = {}
-        for s, _, ent in spans:
+        for s, _, ent in self._spans:
             for role in self._info[ent.id].roles:
                 self._role_index.setdefault(role, []).append((s, ent))
-        # a paragraph break always ends a sentence, whatever the parser glued across it
-        breaks = {t.idx + len(t) for t in doc if t.is_space and "\n" in t.text}
-        self._sent_starts = sorted({0, *breaks, *(sent.start_char for sent in doc.sents)})
-        self._tok_idx = [t.idx for t in doc]
-        self._referents: list[_Referent] = []
-        self._referent_pos: list[int] = []
-        self._build_referents()
 
     # -- public API ------------------------------------------------------------------------
 
@@ -229,7 +187,7 @@ class SpeakerResolver:
         best: Entity | None = None
         while i >= 0 and self._spans[i][0] < end:
             s, e, ent = self._spans[i]
-            better = best is None or (ent.label == "PERSON" and best.label != "PERSON")
+            better = best is None or (ent.label == Label.PERSON and best.label != Label.PERSON)
             if e > start and s < end and better:
                 best = ent
             if s < start - 200:
@@ -263,7 +221,7 @@ class SpeakerResolver:
         i = bisect.bisect_left(self._starts, pos) - 1
         while i >= 0:
             ent = self._spans[i][2]
-            if ent.label == "PERSON":
+            if ent.label == Label.PERSON:
                 return ent
             i -= 1
         return None
@@ -277,14 +235,14 @@ class SpeakerResolver:
     def _collect_name_evidence(self, ent: Entity) -> None:
         info = self._info[ent.id]
         # "Wet'suwet'en Hereditary Chief Na'moks" typed ORG is still a person
-        info.personish = ent.label == "PERSON" or person_part(ent.name) != ent.name
+        info.personish = is_person_entity(ent.label, ent.name)
         if info.personish:
             info.gender = _gender_of_name(person_part(ent.name))
             return
         alpha = [w for w in name_key(ent.name).split() if w.isalpha()]
         info.mods.update(alpha)
         heads = [w for w in alpha if w in _ORG_NOUNS or w[:-1] in _ORG_NOUNS]
-        if alpha and ent.label == "ORG":
+        if alpha and ent.label == Label.ORG:
             heads.append(alpha[-1])
         info.roles.update(heads)
         info.roles.update(w[:-1] for w in heads if w.endswith("s"))
@@ -292,27 +250,9 @@ class SpeakerResolver:
     def _collect_context_evidence(self, head: Token, ent: Entity) -> None:
         """Role words next to a mention: "Surrey Mayor Doug McCallum", "X, the minister"."""
         info = self._info[ent.id]
-        heads: list[str] = []
-        mods: list[str] = []
-        for t in self._doc[head.left_edge.i : head.i]:  # "Surrey Mayor [Doug McCallum]"
-            if self._tok_ent.get(t.i) is ent:
-                continue
-            if t.pos_ in ("NOUN", "PROPN", "ADJ") and t.dep_ in ("compound", "amod", "nmod"):
-                mods.append(t.lower_)
-                if t.pos_ == "NOUN" or t.lower_.rstrip(".") in TITLES:
-                    heads.append(t.lower_.rstrip("."))
-        j = head.left_edge.i - 1  # titles the parse attached elsewhere
-        while j >= 0 and j >= head.left_edge.i - 3:
-            word = self._doc[j].lower_.rstrip(".")
-            if word not in TITLES and word not in _MALE_WORDS | _FEMALE_WORDS:
-                break
-            heads.append(word)
-            j -= 1
-        # appositions both ways: "X, a district commander," / "the rookie defenceman, X"
-        nouns = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
-        if head.dep_ == "appos" and head.head.pos_ == "NOUN":
-            nouns.append(head.head)
-        for noun in nouns:
+        heads, mods = self._modifier_words(head, ent)
+        heads += _titles_before(self._doc, head.left_edge.i)
+        for noun in _apposed_nouns(head):
             heads.extend((noun.lemma_.lower(), noun.lower_))
             mods.extend(
                 c.lower_ for c in noun.children if c.dep_ in ("amod", "compound") and c.i < noun.i
@@ -321,11 +261,22 @@ class SpeakerResolver:
             key = word.replace("’", "'")
             info.roles.add(key)
             if info.gender is None and info.personish:
-                if key in _MALE_WORDS:
-                    info.gender = "m"
-                elif key in _FEMALE_WORDS:
-                    info.gender = "f"
+                info.gender = _gender_word(key)
         info.mods.update(w.replace("’", "'") for w in mods + heads)
+
+    def _modifier_words(self, head: Token, ent: Entity) -> tuple[list[str], list[str]]:
+        """Role words and modifiers before a name inside its phrase ("Surrey Mayor [Doug
+        McCallum]"): (role words, all modifiers)."""
+        heads: list[str] = []
+        mods: list[str] = []
+        for t in self._doc[head.left_edge.i : head.i]:
+            if self._tok_ent.get(t.i) is ent:
+                continue
+            if t.pos_ in ("NOUN", "PROPN", "ADJ") and t.dep_ in ("compound", "amod", "nmod"):
+                mods.append(t.lower_)
+                if t.pos_ == "NOUN" or t.lower_.rstrip(".") in TITLES:
+                    heads.append(t.lower_.rstrip("."))
+        return heads, mods
 
     # -- discourse: subjects a pronoun can refer back to --------------------------------------
 
@@ -377,16 +328,16 @@ class SpeakerResolver:
             info = self._info[ent.id]
             if info.personish:
                 return _Referent(tok.idx, "person", res, info.gender)
-            if ent.label in ("ORG", "GPE", "NORP"):
-                kind = "group" if ent.label == "NORP" or _plural(tok) else "org"
+            if ent.label in (Label.ORG, Label.GPE, Label.NORP):
+                kind = "group" if ent.label == Label.NORP or _plural(tok) else "org"
                 return _Referent(tok.idx, kind, res)
             return None
         if res.rule == "name":  # "Yuni said": a person if spaCy or a given name says so
             label = tok.ent_type_
             name = res.speaker.name or ""
-            if label == "PERSON" or (not label and is_given_name(name.split()[0])):
+            if label == Label.PERSON or (not label and is_given_name(name.split()[0])):
                 return _Referent(tok.idx, "person", res, _gender_of_name(name))
-            if label in ("ORG", "NORP", "GPE"):
+            if label in (Label.ORG, Label.NORP, Label.GPE):
                 return _Referent(tok.idx, "group" if _plural(tok) else "org", res)
             return None
         lemma = tok.lemma_.lower()
@@ -397,9 +348,7 @@ class SpeakerResolver:
         if _plural(tok):
             return _Referent(tok.idx, "group", res)
         if tok.pos_ == "NOUN":
-            low = tok.lower_
-            gender = "m" if low in _MALE_WORDS else "f" if low in _FEMALE_WORDS else None
-            return _Referent(tok.idx, "someone", res, gender)
+            return _Referent(tok.idx, "someone", res, _gender_word(tok.lower_))
         return None
 
     def _sentence_of(self, pos: int) -> int:
@@ -640,23 +589,13 @@ class SpeakerResolver:
 
     def _document_author(self, tok: Token) -> Resolution | None:
         """'Her statement read', 'The RCMP statement said', 'a release from the ministry'."""
-        authors: list[Token] = []
-        for child in tok.children:
-            if child.dep_ == "poss" or (child.dep_ in ("compound", "amod") and child.i < tok.i):
-                authors.append(child)
-            elif child.dep_ == "prep" and child.lower_ in ("from", "by", "of"):
-                authors.extend(g for g in child.children if g.dep_ == "pobj")
-            elif child.dep_ == "acl":  # "a statement released by the Prime Minister's Office"
-                for grand in child.children:
-                    if grand.dep_ == "agent" or (grand.dep_ == "prep" and grand.lower_ == "by"):
-                        authors.extend(g for g in grand.children if g.dep_ == "pobj")
-        for author in authors:
+        for author in _document_authors(tok):
             res = self._resolve(author)
-            if res.entity is not None and res.entity.label == "NORP":
+            if res.speaker.name is None:
+                continue
+            if res.entity is not None and res.entity.label == Label.NORP:
                 continue  # "the Chinese statement": which Chinese body is not known
-            if res.speaker.name is not None and (res.entity is not None or author.dep_ == "pobj"):
-                return _relabel(res, "document")
-            if res.speaker.name is not None and author.lower_ in _PERSON_PRONOUNS:
+            if res.entity is not None or author.dep_ == "pobj" or author.lower_ in _PERSON_PRONOUNS:
                 return _relabel(res, "document")
         return None
 
@@ -668,42 +607,49 @@ class SpeakerResolver:
         if not dets or dets[0].lower_ not in ("the", "this", "that"):
             return None
         lemma = tok.lemma_.lower()
-        generic = lemma in _GENERIC_ROLES
-        roles = {lemma, tok.lower_} | _GENERIC_ROLES.get(lemma, frozenset())
         modifiers = {
             c.lower_ for c in tok.children if c.dep_ in ("amod", "compound") and c.i < tok.i
         }
         telling = modifiers - _NEUTRAL_MODIFIERS
-        wants_person = lemma not in _ORG_NOUNS
+        roles = {lemma, tok.lower_}
+        if lemma in _GENERIC_ROLES:  # "the Chinese leader": a leader's title or "Chinese"
+            return self._central_role_holder(tok.idx, roles | _GENERIC_ROLES[lemma], telling)
+        return self._latest_role_holder(tok.idx, roles, telling, lemma not in _ORG_NOUNS)
+
+    def _central_role_holder(self, pos: int, roles: set[str], telling: set[str]) -> Entity | None:
+        """The most central person named shortly before `pos` with one of `roles` or the
+        `telling` modifiers (all of them that the description has, at least one)."""
+        lo = bisect.bisect_left(self._starts, pos - _DESCRIPTION_LOOKBACK_CHARS)
+        hi = bisect.bisect_left(self._starts, pos)
         best: tuple[int, float, Entity] | None = None
-        if generic:  # "the Chinese leader": any person with a leader's title or "Chinese"
-            lo = bisect.bisect_left(self._starts, tok.idx - _DESCRIPTION_LOOKBACK_CHARS)
-            hi = bisect.bisect_left(self._starts, tok.idx)
-            for _s, _, ent in self._spans[lo:hi]:
-                info = self._info[ent.id]
-                if not info.personish:
-                    continue
-                matched = len(telling & info.mods)
-                if telling and not matched:
-                    continue
-                score = matched + (1 if info.roles & roles else 0)
-                if score and (best is None or (score, ent.salience) > best[:2]):
-                    best = (score, ent.salience, ent)
-            return best[2] if best else None
+        for _s, _, ent in self._spans[lo:hi]:
+            info = self._info[ent.id]
+            matched = len(telling & info.mods)
+            if not info.personish or (telling and not matched):
+                continue
+            score = matched + (1 if info.roles & roles else 0)
+            if score and (best is None or (score, ent.salience) > best[:2]):
+                best = (score, ent.salience, ent)
+        return best[2] if best else None
+
+    def _latest_role_holder(
+        self, pos: int, roles: set[str], telling: set[str], wants_person: bool
+    ) -> Entity | None:
+        """The entity seen with one of `roles` shortly before `pos`, best matching the
+        `telling` modifiers, the latest on a tie."""
+        best: tuple[int, float, Entity] | None = None
         for role in roles:
             for s, ent in self._role_index.get(role, []):
-                if s >= tok.idx:
+                if s >= pos:
                     break
                 info = self._info[ent.id]
-                if tok.idx - s > _DESCRIPTION_LOOKBACK_CHARS or wants_person != info.personish:
-                    continue
                 score = len(telling & info.mods)
+                if pos - s > _DESCRIPTION_LOOKBACK_CHARS or wants_person != info.personish:
+                    continue
                 if telling and not score:
                     continue
-                # a generic word ("the leader") picks the most central; a title the latest
-                cand = (score, ent.salience if generic else float(s), ent)
-                if best is None or cand[:2] > best[:2]:
-                    best = cand
+                if best is None or (score, float(s)) > best[:2]:
+                    best = (score, float(s), ent)
         return best[2] if best else None
 
     def _line_start(self, tok: Token) -> int:
@@ -712,24 +658,7 @@ class SpeakerResolver:
     def _description(self, tok: Token) -> str:
         """The noun phrase headed by `tok` as written, without relative clauses or
         appositions ("a spokesperson for the camp", "Surrey staff")."""
-        keep = [tok]
-        for child in tok.children:
-            if child.dep_ in _NP_STOP_DEPS or (child.i > tok.i and child.text in ",(—–-"):
-                continue
-            keep.extend(
-                t
-                for t in child.subtree
-                if not _under(t, child, _INNER_STOP_DEPS) and not _contrasted(t, child)
-            )
-        keep.extend(_hyphen_joined(tok))  # "Vice-president" parsed as "Vice" "-" "president"
-        keep = sorted(set(keep), key=lambda t: t.i)
-        toks: list[Token] = []  # the contiguous run around the head
-        for t in keep:
-            if toks and t.i != toks[-1].i + 1:
-                if t.i > tok.i:
-                    break
-                toks = []
-            toks.append(t)
+        toks = _phrase_run(tok)
         line = self._line_start(tok)
         toks = [t for t in toks if t.idx >= line and "\n" not in t.text]
         while toks and (toks[0].is_punct or toks[0].dep_ in ("cc", "preconj")):
@@ -741,6 +670,98 @@ class SpeakerResolver:
         if not toks or tok not in toks:
             return ""
         return self._text[toks[0].idx : toks[-1].idx + len(toks[-1])]
+
+
+def _phrase_run(tok: Token) -> list[Token]:
+    """The contiguous run of tokens around `tok` in its noun phrase, without relative
+    clauses, appositions and asides."""
+    keep = [tok]
+    for child in tok.children:
+        if child.dep_ in _NP_STOP_DEPS or (child.i > tok.i and child.text in ",(—–-"):
+            continue
+        keep.extend(
+            t
+            for t in child.subtree
+            if not _under(t, child, _INNER_STOP_DEPS) and not _contrasted(t, child)
+        )
+    keep.extend(_hyphen_joined(tok))  # "Vice-president" parsed as "Vice" "-" "president"
+    toks: list[Token] = []
+    for t in sorted(set(keep), key=lambda t: t.i):
+        if toks and t.i != toks[-1].i + 1:
+            if t.i > tok.i:
+                break
+            toks = []
+        toks.append(t)
+    return toks
+
+
+def _titles_before(doc: Doc, start: int) -> list[str]:
+    """Titles right before token `start` that the parse attached elsewhere (three at most)."""
+    out: list[str] = []
+    j = start - 1
+    while j >= 0 and j >= start - 3:
+        word = doc[j].lower_.rstrip(".")
+        if word not in TITLES and word not in _MALE_WORDS | _FEMALE_WORDS:
+            break
+        out.append(word)
+        j -= 1
+    return out
+
+
+def _apposed_nouns(head: Token) -> list[Token]:
+    """Nouns in apposition to a name, both ways: "X, a district commander," / "the rookie
+    defenceman, X"."""
+    nouns = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+    if head.dep_ == "appos" and head.head.pos_ == "NOUN":
+        nouns.append(head.head)
+    return nouns
+
+
+def _gender_word(word: str) -> str | None:
+    """The gender a word before a name or heading a description tells ("Mr", "spokeswoman")."""
+    return "m" if word in _MALE_WORDS else "f" if word in _FEMALE_WORDS else None
+
+
+def _document_authors(tok: Token) -> list[Token]:
+    """Words naming who issued a document: its possessor or modifier ("Her statement", "The
+    RCMP statement"), 'from/by/of X', 'released by X'."""
+    authors: list[Token] = []
+    for child in tok.children:
+        if child.dep_ == "poss" or (child.dep_ in ("compound", "amod") and child.i < tok.i):
+            authors.append(child)
+        elif child.dep_ == "prep" and child.lower_ in ("from", "by", "of"):
+            authors.extend(g for g in child.children if g.dep_ == "pobj")
+        elif child.dep_ == "acl":  # "a statement released by the Prime Minister's Office"
+            for grand in child.children:
+                if grand.dep_ == "agent" or (grand.dep_ == "prep" and grand.lower_ == "by"):
+                    authors.extend(g for g in grand.children if g.dep_ == "pobj")
+    return authors
+
+
+def _mention_tokens(
+    doc: Doc, spans: list[tuple[int, int, Entity]]
+) -> tuple[dict[int, Entity], list[tuple[Token, Entity]]]:
+    """Token index -> the entity whose mention covers it (PERSON wins over others), and the
+    head token of each mention."""
+    tok_ent: dict[int, Entity] = {}
+    heads: list[tuple[Token, Entity]] = []
+    for s, e, ent in spans:
+        span = doc.char_span(s, e, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        for t in span:
+            old = tok_ent.get(t.i)
+            if old is None or (ent.label == Label.PERSON and old.label != Label.PERSON):
+                tok_ent[t.i] = ent
+        heads.append((span.root, ent))
+    return tok_ent, heads
+
+
+def _sentence_starts(doc: Doc) -> list[int]:
+    """Offsets where sentences start: a paragraph break always ends a sentence, whatever
+    the parser glued across it."""
+    breaks = {t.idx + len(t) for t in doc if t.is_space and "\n" in t.text}
+    return sorted({0, *breaks, *(sent.start_char for sent in doc.sents)})
 
 
 def _under(t: Token, top: Token, deps: frozenset[str]) -> bool:

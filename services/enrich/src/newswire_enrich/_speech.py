@@ -4,101 +4,19 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
+from newswire_enrich.labels import Label
 from newswire_enrich.lexicon import words
 
 #: Verbs that report speech and take the reported clause as a complement (indirect speech).
 REPORTING_VERBS = words("speech_verbs")
 
 #: Verbs that may introduce quoted words (direct or mixed), a superset of the reporting verbs.
-QUOTING_VERBS = REPORTING_VERBS | frozenset(
-    [
-        "ask",
-        "quip",
-        "comment",
-        "exclaim",
-        "counter",
-        "rule",
-        "offer",
-        "text",
-        "email",
-        "call",
-        "describe",
-        "joke",
-        "praise",
-        "hail",
-        "welcome",
-        "address",
-        "urge",
-        "quote",
-        "cite",
-        "continue",
-        "laugh",
-        "shout",
-        "scream",
-        "cry",
-        "whisper",
-        "yell",
-        "plead",
-        "demand",
-        "order",
-        "advise",
-        "recommend",
-        "propose",
-        "dub",
-        "label",
-        "brand",
-        "term",
-        "characterize",
-        "characterise",
-        "criticize",
-        "criticise",
-        "slam",
-        "blast",
-        "decry",
-        "condemn",
-        "question",
-        "challenge",
-        "elaborate",
-        "muse",
-        "wonder",
-        "boast",
-        "lament",
-        "tout",
-        "sing",
-        "chant",
-        "read",
-        "begin",
-        "start",
-        "put",
-    ]
-)
+QUOTING_VERBS = REPORTING_VERBS | words("quoting_verbs")
 
 #: Reporting verbs of belief, expectation or inference: they govern a clause, but what they
 #: report is a stance ("the Liberals hope ...", "analysts suggest ..."), not a statement, so
 #: they make an indirect quote only when quoted words are inside the clause.
-STANCE_VERBS = frozenset(
-    [
-        "believe",
-        "think",
-        "hope",
-        "fear",
-        "worry",
-        "predict",
-        "estimate",
-        "suggest",
-        "indicate",
-        "signal",
-        "hint",
-        "conclude",
-        "deny",
-        "charge",
-        "accuse",
-        "post",
-    ]
-)
-
-#: Lemma forms of pronouns that refer back to a person.
-PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+STANCE_VERBS = words("stance_verbs")
 
 _SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
 
@@ -127,7 +45,7 @@ def is_asserted(verb: Token) -> bool:
 
 #: Verbs that introduce quoted words only when they take no verb of their own: '"...," he
 #: continued' but not 'the government will continue to fight'.
-_ASPECTUAL_VERBS = frozenset({"continue", "begin", "start"})
+_ASPECTUAL_VERBS = words("aspectual_speech_verbs")
 
 
 def is_quoting(tok: Token) -> bool:
@@ -179,7 +97,7 @@ def _glued_subject(verb: Token, lo: int, hi: int) -> Token | None:
     for t in doc[first : verb.i]:
         if t.pos_ not in ("PROPN", "NOUN") and t.tag_ not in ("NNP", "NNPS"):
             continue
-        if t.ent_type_ in ("DATE", "TIME") or t.dep_ in ("npadvmod", "pobj", "poss"):
+        if t.ent_type_ in (Label.DATE, Label.TIME) or t.dep_ in ("npadvmod", "pobj", "poss"):
             continue
         if not first <= t.head.i < verb.i:
             return t
@@ -203,36 +121,40 @@ def subject_of(
     for _ in range(4):
         if tok is None:
             break
-        subj = _subject_child(tok, verb, lo, hi, anywhere)
+        subj = _subject_child(tok, verb, lo, hi, anywhere) or _named_without_subject(tok, verb)
         if subj is not None:
             return subj
         glued = glued or any(c.dep_ in _SUBJECT_DEPS for c in tok.children)
-        if tok.i == verb.i and verb.tag_ in ("VBD", "VBZ", "VBP"):
-            left = verb.doc[verb.i - 1] if verb.i else None
-            if left is not None and left.dep_ == "aux" and left.tag_ in ("NNP", "NNPS"):
-                return left  # '"...," DeBoer said' with the name tagged as an auxiliary
-        for child in tok.children:
-            if child.dep_ == "agent":
-                for grand in child.children:
-                    if grand.dep_ == "pobj":
-                        return grand
-        if tok.dep_ in ("xcomp", "advcl", "pcomp", "conj", "acl") and tok.head is not tok:
-            head = tok.head
-            if (
-                tok.tag_ == "VBG"
-                and tok.dep_ == "advcl"
-                and head.dep_ == "ccomp"
-                and is_quoting(head.head)
-            ):
-                head = head.head  # 'X said A, insisting B' with 'insisting' hung on A
-            tok = head
-            if tok.dep_ == "prep":
-                tok = tok.head
-            continue
-        break
+        tok = _governing_verb(tok)
     if glued:  # the only subject was in another paragraph
         return _glued_subject(verb, lo, hi)
     return None
+
+
+def _named_without_subject(tok: Token, verb: Token) -> Token | None:
+    """A speaker the parse did not make a subject: a name tagged as an auxiliary right
+    before the verb ('"...," DeBoer said'), the agent of a passive ('was told by X')."""
+    if tok.i == verb.i and verb.tag_ in ("VBD", "VBZ", "VBP") and verb.i:
+        left = verb.doc[verb.i - 1]
+        if left.dep_ == "aux" and left.tag_ in ("NNP", "NNPS"):
+            return left
+    for child in tok.children:
+        if child.dep_ == "agent":
+            for grand in child.children:
+                if grand.dep_ == "pobj":
+                    return grand
+    return None
+
+
+def _governing_verb(tok: Token) -> Token | None:
+    """The verb whose subject is also `tok`'s ('X was quoted as saying', 'X said A,
+    insisting B'), or None."""
+    if tok.dep_ not in ("xcomp", "advcl", "pcomp", "conj", "acl") or tok.head is tok:
+        return None
+    head = tok.head
+    if tok.tag_ == "VBG" and tok.dep_ == "advcl" and head.dep_ == "ccomp" and is_quoting(head.head):
+        head = head.head  # 'X said A, insisting B' with 'insisting' hung on A
+    return head.head if head.dep_ == "prep" else head
 
 
 def according_to(tok: Token) -> Token | None:

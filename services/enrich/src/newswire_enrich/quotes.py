@@ -26,15 +26,14 @@ from ._quotemarks import QuoteMarks, find_quote_marks
 from ._speakers import SpeakerResolver
 from ._speech import according_to, is_asserted, is_quoting, is_statement, subject_of
 from .decisions import Attribution
+from .lexicon import words
 
 #: Penn tags of finite verbs: quoted words holding one are a clause, not a label.
 _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 #: Words a title may keep in lower case.
-_TITLE_SMALL_WORDS = frozenset(
-    {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from"}
-)
+_TITLE_SMALL_WORDS = words("quoted_title_small_words")
 #: Pronouns whose reported clause is no statement of a named speaker.
-_NOT_SPEAKERS = frozenset({"i", "we", "you", "it"})
+_NOT_SPEAKERS = words("non_speaker_pronouns")
 
 
 def _is_title(content: str) -> bool:
