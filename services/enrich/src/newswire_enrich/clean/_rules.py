@@ -131,9 +131,13 @@ _BYLINE = re.compile(
     re.IGNORECASE,
 )
 _NAME = r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]*){1,3}"
+#: News agencies signing agency bylines (a regex alternation, longest first).
+_AGENCIES = "|".join(
+    re.escape(a) for a in sorted(lexicon_words("news_agencies"), key=lambda a: (-len(a), a))
+)
 _AGENCY_BYLINE = re.compile(
     rf"^(?P<who>{_NAME}(?:(?:,| and| &) {_NAME})*),\s+(?:[Tt]he )?"
-    r"(?:(?i:(?:associated|canadian) press|reuters|afp|ap|bloomberg|agence france-presse)|"
+    rf"(?:(?i:{_AGENCIES})|"
     r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3} (?:Press|News|Times|Post|Herald|Journal|Staff)|"
     r"(?i:(?:staff|special|senior|foreign) (?:writer|reporter|correspondent)))$"
 )
