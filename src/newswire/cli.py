@@ -208,7 +208,12 @@ def worker(results: Path | None, concurrency: int | None) -> None:
 )
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--model", default=None, help="spaCy model package (default from settings).")
-@click.option("--explain", is_flag=True, help="Print entities and quotes with their rules.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Print why: removed text and its cleaning rule, each entity's type decisions, each "
+    "quote's finding and speaker resolution (the results carry them too).",
+)
 def enrich(files: tuple[Path, ...], out_dir: Path, model: str | None, explain: bool) -> None:
     """Enrich FILES without Redis: one OUT/<name>.json per input."""
     from newswire_enrich.cli import enrich_files
@@ -221,6 +226,8 @@ def enrich(files: tuple[Path, ...], out_dir: Path, model: str | None, explain: b
     configure_logging(settings.log_level if explain else "WARNING", settings.log_format)
     writable_dir("--out", out_dir)
     pipeline = Pipeline(model or settings.spacy_model)
+    if explain:  # the results carry their explanation too (NEWSWIRE_EXPLAIN for workers)
+        pipeline.explain = True
     try:
         pipeline.setup()
     except ModelNotAvailableError as exc:

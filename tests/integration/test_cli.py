@@ -90,18 +90,27 @@ def test_enrich_one_shot_writes_one_json_per_file(tmp_path: Path) -> None:
         assert result.quotes
 
 
-def test_enrich_explain_shows_rules_and_resolution(tmp_path: Path) -> None:
-    """`newswire enrich --explain` reports each quote's rule, cue and resolved speaker."""
+def test_enrich_explain_shows_all_three_kinds_of_decision(tmp_path: Path) -> None:
+    """`newswire enrich --explain` prints the text cleaning removed with its rule and reason,
+    each entity's type decisions, and each quote's finding and speaker resolution; the
+    result file carries the same explanation."""
     seed = sorted(SEEDS.glob("*.txt"))[0]
     out = subprocess.run(
         [*NEWSWIRE, "enrich", str(seed), "--out", str(tmp_path), "--explain"],
         env=cli_env(), capture_output=True, text=True, check=True,
     )  # fmt: skip
-    quote_lines = [line for line in out.stdout.splitlines() if line.strip().startswith("quote")]
-    assert quote_lines
-    assert all("[" in line and "speaker" in line and "cue" in line for line in quote_lines)
-    assert any("+mention]" in line or "+pronoun]" in line for line in quote_lines)
-    assert any(line.strip().startswith("entity") for line in out.stdout.splitlines())
+    lines = [line.strip() for line in out.stdout.splitlines()]
+    removed = [line for line in lines if line.startswith("- [")]
+    assert removed and all(" / " in line.split("]")[0] for line in removed)
+    assert any(line.startswith("model: - -> PERSON") for line in lines)
+    quotes = [line for line in lines if " found by " in line]
+    assert quotes and all("resolved by" in line and "cue" in line for line in quotes)
+    assert any("resolved by mention" in line for line in quotes)
+    result = EnrichedArticle.model_validate_json((tmp_path / f"{seed.stem}.json").read_text())
+    assert result.explanation is not None
+    assert len(result.explanation.removed) == len(removed)
+    assert {d.entity_id for d in result.explanation.entity_types} >= {e.id for e in result.entities}
+    assert all(q.found_by and q.found_by == q.rule for q in result.quotes)
 
 
 def test_health_reports_stale_heartbeat(tmp_path: Path) -> None:

@@ -65,6 +65,38 @@ def test_worker_with_an_unknown_model_exits_at_once_with_one_line(
     assert not ready.exists()
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("NEWSWIRE_EXTRA_STEPS", "no_such_module_xyz:Step"),
+        ("NEWSWIRE_EXTRA_STEPS", "not an import path"),
+        ("NEWSWIRE_LABEL_MAP", "PER=HUMAN"),
+    ],
+)
+def test_worker_with_a_bad_pipeline_setting_exits_with_one_line(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    """A step that cannot be imported or a label map naming no newswire type: exit 1 at
+    start-up with one line naming the variable, before any job is taken."""
+    env = {
+        **cli_env(),
+        "REDIS_URL": NO_REDIS,
+        variable: value,
+        "NEWSWIRE_READY_FILE": str(tmp_path / "worker.ready"),
+        "NEWSWIRE_RESULTS_DIR": str(tmp_path / "results"),
+        **NO_METRICS,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "newswire_enrich"], env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert variable in lines[0]
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
 def test_newswire_run_with_an_unknown_model_exits_and_claims_no_file(tmp_path: Path) -> None:
     """`newswire run` with NEWSWIRE_SPACY_MODEL=nope: exit 1 with the worker's one line.
 

@@ -6,9 +6,9 @@ import pytest
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from newswire_enrich._headline import headline_for_ner
 from newswire_enrich.entities import extract_entities
 from newswire_enrich.nlp import MODEL_DEFAULT, ModelNotAvailableError, load_model
-from newswire_enrich.pipeline import headline_for_ner
 from newswire_shared.schemas import Entity
 
 TEXT = (

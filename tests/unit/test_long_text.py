@@ -18,6 +18,7 @@ from newswire_enrich.nlp import MODEL_DEFAULT, load_model
 from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.quotes import extract_quotes
 from newswire_enrich.settings import DEFAULT_CHUNK_CHARS, PipelineSettings, WorkerSettings
+from newswire_enrich.steps import default_steps
 from newswire_shared.schemas import ArticleJob, EnrichedArticle, MediaType, Source
 from tests.conftest import SEEDS
 
@@ -236,16 +237,23 @@ def test_model_length_limit_honoured(nlp: Language, bodies: list[str]) -> None:
     assert result.entities
 
 
-def test_step_failure_is_bad_input(monkeypatch: pytest.MonkeyPatch, bodies: list[str]) -> None:
+def test_step_failure_is_bad_input(bodies: list[str]) -> None:
     """An error spaCy or a step raises on the text fails the job as bad input, with the step
     and the error in the reason (retrying gives the same error)."""
 
-    def refuse(*_: object) -> None:
-        raise ValueError("[E088] Text of length 1500000 exceeds maximum of 1000000.")
+    class Refusing:
+        name = "entities"
 
-    monkeypatch.setattr("newswire_enrich.pipeline.body_mentions", refuse)
+        def setup(self, nlp: object) -> None:
+            """Nothing to prepare."""
+
+        def run(self, article: object) -> None:
+            """Fail as spaCy does on a text too long for it."""
+            raise ValueError("[E088] Text of length 1500000 exceeds maximum of 1000000.")
+
+    steps = [*default_steps(50_000)[:2], Refusing()]
     with pytest.raises(UnprocessableTextError) as failed:
-        Pipeline().enrich(_job(bodies[0]))
+        Pipeline(steps=steps).enrich(_job(bodies[0]))
     assert isinstance(failed.value, BadInputError)
     assert str(failed.value).startswith("the entities step cannot process this text: ")
     assert "E088" in str(failed.value)

@@ -15,6 +15,7 @@ import bisect
 import re
 import zlib
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spacy.tokens import Doc
@@ -99,6 +100,13 @@ class Shelf:
             self._live[k] = doc
         else:
             self._frozen[k] = freeze(doc)
+
+    def each(self) -> Iterator[tuple[Piece, Doc]]:
+        """Every piece with its Doc, in order; a frozen one is thawed only while in use (it
+        stays frozen on the shelf for :meth:`around`)."""
+        for k, piece in enumerate(self._pieces):
+            live = self._live.get(k)
+            yield piece, live if live is not None else thaw(self._frozen[k], self._vocab)
 
     def around(self, k: int, chars: int) -> tuple[Doc, int, int]:
         """Piece `k` with up to `chars` characters of the text on each side (see

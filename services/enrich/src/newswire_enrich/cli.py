@@ -16,7 +16,7 @@ from newswire_shared.errors import RejectedFileError
 from newswire_shared.fileio import write_text_atomic
 from newswire_shared.jobs import read_job
 from newswire_shared.logs import get_logger
-from newswire_shared.schemas import EnrichedArticle
+from newswire_shared.schemas import EnrichedArticle, TypeDecision
 
 log = get_logger(__name__)
 
@@ -60,15 +60,42 @@ def enrich_files(
 
 
 def explain_result(result: EnrichedArticle) -> str:
-    """Return a compact human report of a result: title, entities, quotes and their rules."""
+    """Return a human report of a result and why it is so: the text cleaning removed (with
+    its rule and reason), each entity with its type decisions (which pass, why), and each
+    quote with the strategy that found it and how its speaker was resolved."""
     lines = [f"== {result.source.filename}  title: {result.title!r}"]
-    lines += [
-        f"  entity {e.label:7} {e.name!r} x{e.count} salience {e.salience:.2f}"
-        for e in result.entities
-    ]
-    lines += [
-        f"  quote  {q.kind.value:8} [{q.rule}] speaker {q.speaker.name!r} cue {q.cue!r}: "
-        f"{q.text[:90]!r}"
-        for q in result.quotes
-    ]
+    explanation = result.explanation
+    if explanation is not None:
+        lines.append(f"  removed by cleaning: {len(explanation.removed)}")
+        lines += [f"    - [{r.rule} / {r.reason}] {_short(r.text)}" for r in explanation.removed]
+    decisions: dict[str, list[TypeDecision]] = {}
+    for d in explanation.entity_types if explanation is not None else []:
+        decisions.setdefault(d.entity_id or "", []).append(d)
+    lines.append(f"  entities: {len(result.entities)}")
+    for e in result.entities:
+        lines.append(f"    {e.id:>4} {e.label:7} {e.name!r} x{e.count} salience {e.salience:.2f}")
+        lines += [
+            f"           {d.step}: {d.previous or '-'} -> {d.label or 'dropped'} ({d.reason})"
+            for d in decisions.pop(e.id, [])
+        ]
+    dropped = [d for ds in decisions.values() for d in ds]
+    if dropped:
+        lines.append("  names not kept as entities:")
+        lines += [
+            f"    {d.name!r} {d.step}: {d.previous or '-'} -> {d.label or 'dropped'} ({d.reason})"
+            for d in dropped
+        ]
+    lines.append(f"  quotes: {len(result.quotes)}")
+    for q in result.quotes:
+        speaker = q.speaker.name if q.speaker.name is not None else "unknown"
+        lines.append(
+            f"    {q.kind.value:8} found by {q.found_by or q.rule or '-'}; speaker {speaker!r}"
+            f" resolved by {q.resolved_by or '-'}; cue {q.cue!r}"
+        )
+        lines.append(f"             {_short(q.text)}")
     return "\n".join(lines)
+
+
+def _short(text: str, chars: int = 100) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= chars else flat[: chars - 1] + "…")

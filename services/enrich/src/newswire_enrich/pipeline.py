@@ -1,4 +1,4 @@
-"""The enrichment pipeline as a library: clean -> spaCy -> entities -> quotes.
+"""The enrichment pipeline as a library: clean -> spaCy -> entities -> quotes (-> your steps).
 
 ::
 
@@ -6,9 +6,11 @@
     pipeline.setup()                       # loads the model once
     result = pipeline.enrich(job)          # an ArticleJob -> an EnrichedArticle
 
-The same object serves the one-shot CLI (``newswire enrich``) and the Celery workers. Each step
-is a plain function of its own module (``clean``, ``entities``, ``quotes``), testable without
-Redis; this class only sequences them and times them.
+The same object serves the one-shot CLI (``newswire enrich``) and the Celery workers. It runs
+a list of steps (:mod:`newswire_enrich.steps`): the built-in ones, then those of
+``NEWSWIRE_EXTRA_STEPS``, or the list given as ``steps``. Each step is timed under its name.
+The text processing itself lives in plain functions of its own modules (``clean``,
+``entities``, ``quotes``), testable without Redis; this class only sequences and times.
 
 A body longer than ``chunk_chars`` (``NEWSWIRE_CHUNK_CHARS``) is parsed in pieces cut at
 paragraph breaks (``_chunks``): the name mentions of every piece are grouped into entities
@@ -16,12 +18,15 @@ of the whole body, then quotes are found piece by piece, each parsed piece kept 
 between, so memory follows the piece size, not the article's, and time grows linearly.
 Offsets always point into the whole ``text``. A shorter body is one piece: parsed and
 extracted exactly as a whole.
+
+With ``explain`` (``NEWSWIRE_EXPLAIN``, or ``newswire enrich --explain``) each result carries
+an ``explanation``: the text cleaning removed with its rule, and each entity's type
+decisions. Quotes always say which strategy found them and how their speaker was resolved.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import socket
 import time
 from collections.abc import Iterator
@@ -33,69 +38,83 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 from newswire_enrich import __version__, _metrics
-from newswire_enrich._chunks import (
-    QUOTE_CONTEXT_CHARS,
-    MentionIndex,
-    Shelf,
-    shift_quotes,
-    split_text,
-)
 from newswire_enrich.clean import CleanedArticle, clean_article
-from newswire_enrich.entities import BodyMention, body_mentions, group_mentions
+from newswire_enrich.decisions import MAX_REMOVED_CHARS
 from newswire_enrich.errors import UnprocessableTextError
+from newswire_enrich.labels import parse_label_map
 from newswire_enrich.nlp import load_model
-from newswire_enrich.quotes import extract_quotes
 from newswire_enrich.settings import DEFAULT_MODEL, PipelineSettings
+from newswire_enrich.steps import ArticleState, Step, StepError, default_steps, load_steps
 from newswire_shared.jobs import job_from_bytes
 from newswire_shared.logs import get_logger
 from newswire_shared.schemas import (
     ArticleJob,
     EnrichedArticle,
-    Entity,
+    Explanation,
     MediaType,
     PipelineInfo,
-    Quote,
+    RemovedText,
     StepTiming,
+    TypeDecision,
 )
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
 
 log = get_logger(__name__)
 
-_HEADLINE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 #: What a step raises when the text itself defeats it (spaCy's own errors are ValueErrors).
 #: The same text fails the same way again: the job fails at once, not retryable.
 _TEXT_FAULTS = (ValueError, IndexError, KeyError, TypeError, RecursionError)
 
 
-def _default_chunk_chars() -> int:
-    return PipelineSettings().chunk_chars
+def _settings() -> PipelineSettings:
+    return PipelineSettings()
 
 
 @dataclass
 class Pipeline:
-    """Runs the enrichment steps on articles; call :meth:`setup` once before use."""
+    """Runs the enrichment steps on articles; call :meth:`setup` once before use.
+
+    Unset fields come from the environment (:class:`~newswire_enrich.settings.PipelineSettings`).
+    """
 
     model_name: str = DEFAULT_MODEL
     #: A body longer than this is parsed in pieces (default ``NEWSWIRE_CHUNK_CHARS``).
-    chunk_chars: int = field(default_factory=_default_chunk_chars)
+    chunk_chars: int = field(default_factory=lambda: _settings().chunk_chars)
+    #: Put an explanation in every result (default ``NEWSWIRE_EXPLAIN``).
+    explain: bool = field(default_factory=lambda: _settings().explain)
+    #: Extra model label -> type pairs (default ``NEWSWIRE_LABEL_MAP``).
+    label_map: dict[str, str] = field(
+        default_factory=lambda: parse_label_map(_settings().label_map)
+    )
+    #: The steps to run; None: the built-in ones, then ``NEWSWIRE_EXTRA_STEPS``.
+    steps: list[Step] | None = None
     _nlp: Language | None = field(default=None, init=False, repr=False)
 
     def setup(self) -> None:
-        """Load the spaCy model (once per process)."""
-        if self._nlp is None:
-            started = time.perf_counter()
-            self._nlp = load_model(self.model_name)
-            seconds = time.perf_counter() - started
-            _metrics.model_loaded(self.model_name, seconds)
-            log.info(
-                "model_loaded",
-                model=self.model_name,
-                seconds=round(seconds, 2),
-                components=list(self._nlp.pipe_names),
-            )
+        """Load the spaCy model (once per process) and set the steps up."""
+        if self._nlp is not None:
+            return
+        started = time.perf_counter()
+        nlp = load_model(self.model_name)
+        seconds = time.perf_counter() - started
+        _metrics.model_loaded(self.model_name, seconds)
+        if self.steps is None:
+            self.steps = [
+                *default_steps(self.chunk_chars, self.label_map, explain=self.explain),
+                *load_steps(_settings().extra_steps),
+            ]
+        for step in self.steps:
+            step.setup(nlp)
+        self._nlp = nlp
+        log.info(
+            "model_loaded",
+            model=self.model_name,
+            seconds=round(seconds, 2),
+            components=list(nlp.pipe_names),
+            steps=[step.name for step in self.steps],
+        )
 
     @property
     def nlp(self) -> Language:
@@ -106,10 +125,21 @@ class Pipeline:
 
     def enrich(self, job: ArticleJob) -> EnrichedArticle:
         """Return the enriched article for `job`; raises BadInputError for unusable input."""
+        self.setup()
+        assert self.steps is not None
+        article = ArticleState(job)
         clock = _Clock()
-        with clock("clean"):
-            cleaned = clean_article(job.text, job.source.media_type, job.source.filename)
-        entities, quotes = self._extract(cleaned.text, cleaned.title, clock)
+        for step in self.steps:
+            with clock(step.name):
+                step.run(article)
+        if article.cleaned is None:
+            raise StepError("no step cleaned the article (the 'clean' step is missing)")
+        return self._result(article, article.cleaned, clock.timings())
+
+    def _result(
+        self, article: ArticleState, cleaned: CleanedArticle, timings: list[StepTiming]
+    ) -> EnrichedArticle:
+        job = article.job
         return EnrichedArticle(
             job_id=job.job_id,
             source=job.source,
@@ -120,55 +150,13 @@ class Pipeline:
             published=cleaned.published,
             language=cleaned.language,
             url=cleaned.url,
-            entities=entities,
-            quotes=quotes,
-            pipeline=self._info(clock.timings()),
+            entities=article.entities,
+            quotes=article.quotes,
+            extensions=article.extensions,
+            pipeline=self._info(timings),
             enriched_at=datetime.now(UTC),
+            explanation=explanation_of(article) if self.explain else None,
         )
-
-    def _extract(
-        self, text: str, title: str | None, clock: _Clock
-    ) -> tuple[list[Entity], list[Quote]]:
-        """Entities and quotes of the clean body `text`, piece by piece (see the module)."""
-        nlp = self.nlp
-        pieces = split_text(text, min(self.chunk_chars, nlp.max_length))
-        if len(pieces) > 1:
-            log.info("long_text", chars=len(text), pieces=len(pieces), chunk_chars=self.chunk_chars)
-        mentions: list[BodyMention] = []
-        shelf = Shelf(pieces, nlp.vocab)
-        title_doc: Doc | None = None
-        for k, piece in enumerate(pieces):
-            # (Doc.text is rebuilt from the tokens on every access: the steps get the string)
-            piece_text = text[piece.start : piece.end]
-            with clock("nlp"):
-                if k == 0 and title:
-                    # the headline rides along with the first piece: one call instead of
-                    # two (a short text costs spaCy several ms of fixed overhead alone);
-                    # each Doc is parsed as it would be alone
-                    doc, title_doc = nlp.pipe([piece_text, headline_for_ner(title, text)])
-                else:
-                    doc = nlp(piece_text)
-            with clock("entities"):
-                mentions += body_mentions(doc, piece.start, piece_text)
-            with clock("nlp"):
-                shelf.put(k, doc)
-        with clock("entities"):
-            entities = group_mentions(mentions, title_doc, len(text))
-        mentions.clear()
-        if len(pieces) == 1:
-            with clock("quotes"):
-                return entities, extract_quotes(doc, entities, text)
-        quotes: list[Quote] = []
-        with clock("quotes"):
-            index = MentionIndex(entities)
-        for k, piece in enumerate(pieces):
-            with clock("quotes"):
-                # the piece with the text around it: speakers named before a cut, a quote
-                # running on into the next paragraphs
-                around, begin, end = shelf.around(k, QUOTE_CONTEXT_CHARS)
-                found = shift_quotes(extract_quotes(around, index.within(begin, end)), begin)
-                quotes += [q for q in found if piece.start <= q.start < piece.end]
-        return entities, quotes
 
     def enrich_bytes(self, data: bytes, filename: str, media_type: MediaType) -> EnrichedArticle:
         """Decode a file's bytes as ingest does, then enrich them."""
@@ -189,6 +177,28 @@ class Pipeline:
         )
 
 
+def explanation_of(article: ArticleState) -> Explanation:
+    """The records of the steps as the result's explanation (entity ids by final name)."""
+    ids = {entity.name: entity.id for entity in article.entities}
+    return Explanation(
+        removed=[
+            RemovedText(rule=r.rule, reason=r.reason, text=r.text[:MAX_REMOVED_CHARS])
+            for r in article.removed
+        ],
+        entity_types=[
+            TypeDecision(
+                entity_id=ids.get(c.name),
+                name=c.name,
+                step=c.step,
+                previous=c.previous,
+                label=c.label,
+                reason=c.reason,
+            )
+            for c in article.type_changes
+        ],
+    )
+
+
 @lru_cache(maxsize=1)
 def _spacy_version() -> str:
     """The installed spaCy's version (read from the package metadata once per process)."""
@@ -207,32 +217,6 @@ def _model_version(nlp: Language) -> str | None:
 
 #: id of a loaded model -> (the model, its version): the meta is rebuilt on every access.
 _MODEL_VERSIONS: dict[int, tuple[Language, str | None]] = {}
-
-
-def headline_for_ner(title: str, body: str) -> str:
-    """Return the headline cased as running text, for NER.
-
-    spaCy finds almost nothing in an all-capitals headline and takes Title Case words for
-    names ("Lavrov Strengthen Strategic Partnership"). Words of such headlines that the body
-    writes in lower case are lowered. The result has the same length, so offsets found in it
-    point into `title`.
-    """
-    words = list(_HEADLINE_WORD.finditer(title))
-    if len(words) < 3:
-        return title
-    letters = [c for c in title if c.isalpha()]
-    shouting = sum(c.isupper() for c in letters) / len(letters) > 0.8
-    capitalised = sum(w.group()[0].isupper() for w in words) / len(words)
-    if not shouting and capitalised < 0.7:
-        return title
-    lower_in_body = {m.group() for m in _HEADLINE_WORD.finditer(body) if m.group().islower()}
-    chars = list(title.title() if shouting and len(title.title()) == len(title) else title)
-    for w in words[1:]:
-        if w.group().lower() in lower_in_body:
-            chars[w.start()] = chars[w.start()].lower()
-            for i in range(w.start() + 1, w.end()):
-                chars[i] = chars[i].lower()
-    return "".join(chars)
 
 
 class _Clock:

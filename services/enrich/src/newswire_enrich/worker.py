@@ -29,7 +29,7 @@ import threading
 import warnings
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from celery import Celery, Task
 from celery.exceptions import SecurityWarning
@@ -40,16 +40,19 @@ from celery.signals import (
     worker_ready,
     worker_shutdown,
 )
+from pydantic import ValidationError
 
 from newswire_enrich import _metrics
 from newswire_enrich.jobs import JobRunner, Retry
 from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.publish import Publisher
 from newswire_enrich.settings import WorkerSettings
+from newswire_enrich.steps import StepError
 from newswire_shared.keys import ENRICH_TASK, RedisKeys
 from newswire_shared.logs import configure_logging, get_logger
 from newswire_shared.queueing import make_celery
 from newswire_shared.redis_conn import RedisAuthError, redis_client, wait_for_redis
+from newswire_shared.settings import settings_error_line
 
 log = get_logger(__name__)
 
@@ -59,22 +62,33 @@ _HEARTBEAT_SECONDS = 10.0
 def load_pipeline(settings: WorkerSettings) -> Pipeline:
     """Return a pipeline with the model of `settings` loaded; exit 1 with one line if it cannot.
 
-    The line names ``NEWSWIRE_SPACY_MODEL``; the traceback is logged only at DEBUG level.
+    The line names the setting at fault (``NEWSWIRE_SPACY_MODEL``, ``NEWSWIRE_EXTRA_STEPS``,
+    ``NEWSWIRE_LABEL_MAP``, ...); the traceback is logged only at DEBUG level.
     """
-    pipeline = Pipeline(settings.spacy_model)
+    try:
+        pipeline = Pipeline(settings.spacy_model)
+    except ValidationError as exc:
+        log.error("invalid_settings", error=settings_error_line(exc))
+        sys.exit(1)
     try:
         pipeline.setup()
+    except StepError as exc:
+        _exit_unusable(settings, "step_unavailable", f"NEWSWIRE_EXTRA_STEPS: {exc}")
     except Exception as exc:
         error = (
             f"NEWSWIRE_SPACY_MODEL={settings.spacy_model!r} cannot be loaded: "
             f"{exc or type(exc).__name__}"
         )
-        if settings.log_level.upper() == "DEBUG":
-            log.exception("model_unavailable", error=error)
-        else:
-            log.error("model_unavailable", error=error)
-        sys.exit(1)
+        _exit_unusable(settings, "model_unavailable", error)
     return pipeline
+
+
+def _exit_unusable(settings: WorkerSettings, event: str, error: str) -> NoReturn:
+    if settings.log_level.upper() == "DEBUG":
+        log.exception(event, error=error)
+    else:
+        log.error(event, error=error)
+    sys.exit(1)
 
 
 def create_app(settings: WorkerSettings, pipeline: Pipeline | None = None) -> Celery:
