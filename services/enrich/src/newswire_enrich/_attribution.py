@@ -88,7 +88,7 @@ def _near_cue(ctx: Context, p: Passage, found: Attribution | None) -> Attributio
 def _speaker_near(ctx: Context, qm: QuoteMarks, sent: Span) -> Attribution | None:
     """The speech verb nearest to the passage and its subject, else 'according to X'."""
     cs, ce = qm.content
-    cue = _nearest_cue(sent, cs, ce)
+    cue = nearest_cue(sent, cs, ce)
     subj = subject_of(cue, exclude=(qm.open, qm.close + 1)) if cue is not None else None
     if cue is not None and subj is not None:
         return attribution(ctx.resolver.resolve(subj), cue.text, "quote-marks")
@@ -290,7 +290,7 @@ def _sentences_back(ctx: Context, sent: Span, n: int) -> int:
     return start
 
 
-def _nearest_cue(sent: Span, qstart: int, qend: int) -> Token | None:
+def nearest_cue(sent: Span, qstart: int, qend: int) -> Token | None:
     """The quoting verb of the sentence outside the quote, nearest to it."""
     best: tuple[int, Token] | None = None
     for tok in sent:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from ._speech import is_quoting, is_reporting
+from ._speech import DESCRIPTION_VERBS, is_quoting, is_reporting
 from .lexicon import words
 
 _STRIP = " \t\n,;:—–-"
@@ -109,6 +109,17 @@ def _object_and_clause(verb: Token) -> tuple[Token, Token] | None:
     if any(t.is_punct for t in verb.doc[verb.i : subj[0].i]):
         return None  # 'said a prayer, and they left': two events
     return obj.left_edge, conj.right_edge
+
+
+def _described_as(verb: Token) -> tuple[Token, Token] | None:
+    """'X described the plan as a gift to polluters': the object and the 'as' phrase."""
+    if verb.lemma_.lower() not in DESCRIPTION_VERBS:
+        return None
+    objs = [c for c in verb.rights if c.dep_ == "dobj"]
+    as_ = [c for c in verb.rights if c.dep_ == "prep" and c.lower_ == "as"]
+    if not objs or not as_ or as_[0].i < objs[0].i:
+        return None
+    return objs[0].left_edge, as_[0].right_edge
 
 
 def _coordinated_subject(verb: Token, obj: Token, conj: Token) -> tuple[Token, Token] | None:
@@ -275,7 +286,7 @@ def _span_after(tok: Token, comps: list[Token], done: set[int]) -> tuple[Token, 
     as said -> reported -> A: A is X's) goes into `done`: it reports nothing of its own.
     """
     if not comps:
-        return _object_and_clause(tok)
+        return _object_and_clause(tok) or _described_as(tok)
     after = [c for c in comps if c.i > tok.i]
     if not after:
         return None

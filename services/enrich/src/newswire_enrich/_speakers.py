@@ -825,6 +825,13 @@ def _flat_name(tok: Token) -> list[Token]:
     return list(doc[i : j + 1])
 
 
+def can_speak(tok: Token) -> bool:
+    """Whether a description's head noun names someone who can make a statement: people
+    ("the spokeswoman", "critics") or a body ("the ministry"), not "graphic details"."""
+    lemma = tok.lemma_.lower()
+    return _is_people_noun(lemma) or lemma in _ORG_NOUNS
+
+
 def _is_people_noun(lemma: str) -> bool:
     """Whether a common noun names people ("critics", "residents", "staff", "a spokesperson")."""
     return is_people_noun(lemma) or lemma in _MALE_WORDS or lemma in _FEMALE_WORDS

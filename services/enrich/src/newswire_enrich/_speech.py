@@ -18,6 +18,16 @@ QUOTING_VERBS = REPORTING_VERBS | words("quoting_verbs")
 #: they make an indirect quote only when quoted words are inside the clause.
 STANCE_VERBS = words("stance_verbs")
 
+#: Stance verbs that report a statement when 'that' opens their clause ('denied that ...').
+THAT_STATEMENT_VERBS = words("that_statement_verbs")
+#: Verbs that report a question ('asked why ...'), with the words that open one.
+QUESTION_VERBS = words("question_verbs")
+QUESTION_WORDS = words("question_words")
+#: Verbs of 'X described Y as Z': 'Y as Z' is the statement.
+DESCRIPTION_VERBS = words("description_verbs")
+
+#: Penn tags of a finite verb of the present or past.
+_FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP"})
 _SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
 
 
@@ -29,6 +39,34 @@ def is_reporting(tok: Token) -> bool:
 def is_statement(tok: Token) -> bool:
     """Whether the token is a reporting verb whose clause is a statement (an indirect quote)."""
     return is_reporting(tok) and tok.lemma_.lower() not in STANCE_VERBS
+
+
+def is_indirect_cue(verb: Token, first_word: str) -> bool:
+    """Whether `verb` reports an indirect statement whose clause starts with `first_word`.
+
+    Statements ('said', 'warned', 'insisted'), stance verbs with 'that' ('denied that ...',
+    'suggested that ...'), questions ('asked why ...') and descriptions ('described the
+    plan as a waste').
+    """
+    if verb.pos_ not in ("VERB", "AUX"):
+        return False
+    lemma = verb.lemma_.lower()
+    if lemma in REPORTING_VERBS and lemma not in STANCE_VERBS:
+        return True
+    if verb.tag_ not in _FINITE_TAGS or any(c.dep_ == "auxpass" for c in verb.children):
+        return False  # 'characterizing it as ...', 'was asked why ...': not the subject's words
+    if lemma in DESCRIPTION_VERBS:  # 'described the plan as ...', not 'described how ...'
+        return any(c.dep_ == "prep" and c.lower_ == "as" for c in verb.children)
+    if lemma in QUESTION_VERBS:
+        return first_word.lower() in QUESTION_WORDS
+    if lemma in THAT_STATEMENT_VERBS:
+        return any(
+            g.dep_ == "mark" and g.lower_ == "that"
+            for c in verb.children
+            if c.dep_ == "ccomp"
+            for g in c.children
+        )
+    return False
 
 
 def is_asserted(verb: Token) -> bool:

@@ -20,11 +20,24 @@ from spacy.tokens import Doc, Span, Token
 
 from newswire_shared.schemas import Entity, Quote, QuoteKind, Speaker
 
-from ._attribution import Context, Passage, attribute_passage, attribution, sentence_span
+from ._attribution import (
+    Context,
+    Passage,
+    attribute_passage,
+    attribution,
+    sentence_span,
+)
 from ._clauses import Clause, find_clauses, trim
 from ._quotemarks import QuoteMarks, find_quote_marks
-from ._speakers import SpeakerResolver
-from ._speech import according_to, is_asserted, is_quoting, is_statement, subject_of
+from ._speakers import SpeakerResolver, can_speak
+from ._speech import (
+    according_to,
+    is_asserted,
+    is_indirect_cue,
+    is_quoting,
+    is_statement,
+    subject_of,
+)
 from .decisions import Attribution
 from .lexicon import words
 
@@ -48,6 +61,13 @@ def _is_title(content: str) -> bool:
 
 def _n_words(text: str) -> int:
     return sum(1 for w in text.split() if any(c.isalnum() for c in w))
+
+
+def _someone(att: Attribution, subj: Token) -> bool:
+    """Whether the speaker of a statement is someone: named, or described as people or a body."""
+    if att.speaker is None:
+        return False
+    return att.resolved_by != "description" or can_speak(subj)
 
 
 def _quote(text: str, start: int, end: int, kind: QuoteKind, att: Attribution) -> Quote:
@@ -166,7 +186,9 @@ class _Extractor:
         att = attribute_passage(self.ctx, p)
         if att is None:
             return None
-        return _quote(self.text, cs, ce, QuoteKind.DIRECT if direct else QuoteKind.MIXED, att)
+        if direct:
+            return _quote(self.text, cs, ce, QuoteKind.DIRECT, att)
+        return _quote(self.text, cs, ce, QuoteKind.MIXED, att)
 
     def _spanning_paragraphs(self, open_ended: dict[int, Quote]) -> None:
         """A quote over several paragraphs takes the attribution of a later paragraph.
@@ -195,9 +217,7 @@ class _Extractor:
         """Reported clauses outside quotation marks, then 'according to X' sentences."""
         taken = [(q.start, q.end) for q in self.quotes]
         marks = [(qm.open, qm.close) for qm in self.marks]
-        reporting = [
-            c for c in self.clauses if is_statement(c.verb) and is_asserted(c.verb) and not c.used
-        ]
+        reporting = [c for c in self.clauses if self._states(c) and not c.used]
         for c in reporting:
             if any(o.verb.idx >= c.start and o.verb.idx < c.end for o in reporting if o is not c):
                 continue  # keep the innermost report: "CCTV said Lavrov said ..."
@@ -209,8 +229,15 @@ class _Extractor:
             if subj is None or subj.lower_ in _NOT_SPEAKERS:
                 continue
             att = attribution(self.resolver.resolve(subj), c.verb.text, "reporting-clause")
+            if not is_statement(c.verb) and not _someone(att, subj):
+                continue  # 'this suggests that ...', 'the details described her as ...'
             self.quotes.append(_quote(self.text, c.start, c.end, QuoteKind.INDIRECT, att))
         self._according_indirect(taken + marks)
+
+    def _states(self, c: Clause) -> bool:
+        """Whether a reported clause is somebody's statement (not a stance, not negated)."""
+        first = self.text[c.start : c.end].split(maxsplit=1)[0]
+        return is_indirect_cue(c.verb, first) and is_asserted(c.verb)
 
     def _according_indirect(self, taken: list[tuple[int, int]]) -> None:
         for sent in self.doc.sents:

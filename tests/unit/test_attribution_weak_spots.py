@@ -1,0 +1,100 @@
+"""Quote attribution on the weak spots of issue 11, with sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from newswire_enrich.entities import extract_entities
+from newswire_enrich.nlp import MODEL_DEFAULT, load_model
+from newswire_enrich.quotes import extract_quotes
+from newswire_shared.schemas import Quote, QuoteKind
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    """The spaCy pipeline, loaded once per module."""
+    return load_model(MODEL_DEFAULT)
+
+
+def _quotes(nlp: Language, text: str) -> list[Quote]:
+    doc = nlp(text)
+    quotes = extract_quotes(doc, extract_entities(doc))
+    for q in quotes:
+        assert text[q.start : q.end] == q.text
+    return quotes
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue", "statement"),
+    [
+        (
+            "The minister asserted that the pipeline would be finished by spring.",
+            "The minister",
+            "asserted",
+            "the pipeline would be finished by spring",
+        ),
+        (
+            "The chief executive suggested that the company could cut prices next year.",
+            "The chief executive",
+            "suggested",
+            "the company could cut prices next year",
+        ),
+        (
+            "Opposition leader Mark Fell asked why the report had been delayed for so long.",
+            "Mark Fell",
+            "asked",
+            "why the report had been delayed for so long",
+        ),
+        (
+            "The health agency warned that the outbreak could spread to neighbouring districts.",
+            "The health agency",
+            "warned",
+            "the outbreak could spread to neighbouring districts",
+        ),
+        (
+            "Coach Dana Price insisted the team had done nothing wrong in the final.",
+            "Dana Price",
+            "insisted",
+            "the team had done nothing wrong in the final",
+        ),
+        (
+            "The ministry acknowledged that several files had been lost during the move.",
+            "The ministry",
+            "acknowledged",
+            "several files had been lost during the move",
+        ),
+        (
+            "The company denied that it had misled investors about the losses.",
+            "The company",
+            "denied",
+            "it had misled investors about the losses",
+        ),
+        (
+            "Lena Ortiz described the new stadium as a waste of public money.",
+            "Lena Ortiz",
+            "described",
+            "the new stadium as a waste of public money",
+        ),
+    ],
+)
+def test_indirect_statement_with_other_cues(
+    nlp: Language, text: str, speaker: str, cue: str, statement: str
+) -> None:
+    """Indirect statements reported by verbs other than 'say' are found, with their speaker."""
+    (q,) = _quotes(nlp, text)
+    assert (q.kind, q.speaker.name, q.cue, q.text) == (QuoteKind.INDIRECT, speaker, cue, statement)
+    assert q.found_by == "reporting-clause"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Analysts suggest the market will recover by the summer.",
+        "The mayor asked the council for more money to repair the roads.",
+        "The board did not deny that profits had fallen sharply.",
+    ],
+)
+def test_stance_request_or_negated_cue_is_no_statement(nlp: Language, text: str) -> None:
+    """A stance without 'that', a request and a negated denial report no statement."""
+    assert _quotes(nlp, text) == []
