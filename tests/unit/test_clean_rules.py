@@ -12,7 +12,7 @@ from newswire_enrich.clean import RULES, RemovalReason, Rule, clean_article
 from newswire_enrich.clean._html_post import Block, filter_blocks
 from newswire_enrich.clean._html_prune import prune_tree
 from newswire_enrich.clean._plain_headline import is_plain_headline
-from newswire_enrich.clean._registry import by_name, line_rule
+from newswire_enrich.clean._registry import LINE_RULES, by_name, line_rule
 from newswire_enrich.decisions import MAX_REMOVED_CHARS, Removal
 from newswire_shared.schemas import MediaType
 
@@ -183,3 +183,41 @@ def test_plain_text_headline_needs_its_own_paragraph_and_a_story_under_it() -> N
     assert not is_plain_headline(headline, True, ["It closes.", _PARAS[0]])
     art = clean_article(f"{headline}\n{_PARAS[0]}\n\n" + "\n\n".join(_PARAS[1:]), MediaType.TEXT)
     assert art.title is None
+
+
+def test_line_rules_with_a_pattern_come_before_those_with_a_predicate() -> None:
+    """The line patterns run as one regex before the predicates: the order must allow it."""
+    kinds = [r.pattern is not None for r in LINE_RULES]
+    assert kinds == sorted(kinds, reverse=True)
+    assert all((r.pattern is None) != (r.line is None) for r in LINE_RULES)
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("Advertisement", "advertisement"),
+        ("5 min read", "reading-time"),
+        ("Leave a reply", "comment-form"),
+        ("Subscribe now", "subscribe-link"),
+        ("Sign in", "account-link"),
+        ("Share on WhatsApp", "share-widget"),
+        ("Back to top", "navigation"),
+        ("Accept cookies", "popup"),
+        ("Listen to this article", "audio-player"),
+        ("Download the app", "app-promo"),
+        ("© 2024 Harbour Times. All rights reserved.", "copyright"),
+        ("Photo: Jane Doe", "source-credit"),
+        ("View the photo gallery", "gallery-link"),
+        ("Related: Ferry fares to stay the same", "related-link"),
+        ("Most read", "story-list-heading"),
+        ("By Nora Vance", "byline"),
+        ("Home > Ferries > Harbour", "breadcrumb"),
+        ("Published March 3, 2024", "date-line"),
+        ("The new ferry at its berth (AP Photo)", "photo-caption"),
+        ("The ferry stops at three new piers from June.", None),
+    ],
+)
+def test_each_line_rule_names_its_residue(line: str, name: str | None) -> None:
+    """Each line rule fires on its kind of line (and none on a sentence of the story)."""
+    rule = line_rule(line)
+    assert (rule.name if rule else None) == name

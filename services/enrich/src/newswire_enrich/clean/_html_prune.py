@@ -13,7 +13,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from ._registry import HIDDEN, LINK_CARD, Rule, class_rule, removal, role_rule, tag_rule
+from ._registry import HIDDEN, LINK_CARD, ROLE_RULES, TAG_RULES, Rule, class_rule, removal
 from ._types import Removal
 
 #: Taxonomy classes CMSs put on the article itself (``tag-deals``, ``category-news``).
@@ -58,19 +58,22 @@ def _rule(el: HtmlElement) -> Rule | None:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _PROTECTED:
         return None
-    by_tag = tag_rule(tag)
+    by_tag = TAG_RULES.get(tag)
     if by_tag:
         return by_tag
     if el.get("hidden") is not None or _DISPLAY_NONE.search(el.get("style") or ""):
         return HIDDEN
-    by_role = role_rule((el.get("role") or "").lower())
+    by_role = ROLE_RULES.get((el.get("role") or "").lower())
     if by_role:
         return by_role
     attrs = _attrs(el)
     if not attrs or _EMBED_POST.search(attrs):
         return None
-    tokens = (t for t in attrs.split() if not _TAXONOMY.match(t))
-    return next((r for r in map(class_rule, tokens) if r), None)
+    for token in attrs.split():
+        rule = None if _TAXONOMY.match(token) else class_rule(token)
+        if rule:
+            return rule
+    return None
 
 
 def keep_embedded_posts(tree: HtmlElement) -> None:

@@ -60,11 +60,15 @@ CREDIT = re.compile(
 )
 
 
+#: Where a class word may start: the token's start or after a ``-``/``_``.
+CSS_START = r"(?:^|(?<=[-_]))"
+
+
 def _css(alternation: str) -> re.Pattern[str]:
     """A class or id word of a boilerplate container, tested at the token's start and after
     each ``-``/``_`` (``related-posts``, ``article__related``, ``c-recirc``), so ``unrelated``
     does not match."""
-    return re.compile(rf"(?:^|(?<=[-_]))({alternation})", re.IGNORECASE)
+    return re.compile(rf"{CSS_START}({alternation})", re.IGNORECASE)
 
 
 #: Class words of containers of other stories.

@@ -4,8 +4,9 @@ Each :class:`Rule` has a unique kebab-case name, one :class:`RemovalReason` and 
 it recognises, each defined once (in ``_rules`` for lines of text, ``_html_shapes`` for
 HTML blocks and containers):
 
-- ``line``: a predicate over one line of plain text (the text path asks the rules of
-  :data:`LINE_RULES` in order, see :func:`line_rule`);
+- ``pattern`` (a regex matching a whole line from its start) or ``line`` (a predicate):
+  one line of plain text (the text path asks the rules of :data:`LINE_RULES` in order, see
+  :func:`line_rule`; the patterns are compiled into one regex, as spaCy's matchers do);
 - ``css``, ``tags``, ``roles``: the class word, tag or ARIA role of an HTML container
   pruned before extraction (see :func:`container_rule`);
 - rules without a shape of their own (``story-list``, ``outside-main-text``,
@@ -23,8 +24,9 @@ Every removal is recorded as a :class:`~newswire_enrich.decisions.Removal` made 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from newswire_enrich.decisions import MAX_REMOVED_CHARS, Removal
 
@@ -38,11 +40,6 @@ def _no_words(line: str) -> bool:
     return bool(line.strip()) and not text.words(line)
 
 
-def _matches(pattern: re.Pattern[str]) -> Callable[[str], bool]:
-    """The predicate 'the line matches `pattern` at its start'."""
-    return lambda line: bool(pattern.match(line))
-
-
 def _is_byline(line: str) -> bool:
     return text.parse_byline(line) is not None
 
@@ -53,6 +50,7 @@ class Rule:
 
     name: str
     reason: R
+    pattern: re.Pattern[str] | None = None
     line: Callable[[str], bool] | None = None
     css: re.Pattern[str] | None = None
     tags: frozenset[str] = frozenset()
@@ -68,30 +66,22 @@ class Rule:
 
 # -- rules with a shape of their own, in the order the text path asks them ----------------
 EMPTY_LINE = Rule("empty-line", R.EMPTY, line=_no_words, safe=True)
-ADVERTISEMENT = Rule(
-    "advertisement", R.ADVERTISING, line=_matches(text.AD_MARKER), css=html.ADVERT_CLASS
-)
-READING_TIME = Rule(
-    "reading-time", R.READING_TIME, line=_matches(text.READ_TIME), widget=True, safe=True
-)
+ADVERTISEMENT = Rule("advertisement", R.ADVERTISING, pattern=text.AD_MARKER, css=html.ADVERT_CLASS)
+READING_TIME = Rule("reading-time", R.READING_TIME, pattern=text.READ_TIME, widget=True, safe=True)
 COMMENT_FORM = Rule(
     "comment-form",
     R.COMMENTS,
-    line=_matches(text.COMMENT_FORM),
+    pattern=text.COMMENT_FORM,
     css=html.COMMENTS_CLASS,
     widget=True,
     row=True,
 )
-SUBSCRIBE_LINK = Rule(
-    "subscribe-link", R.PROMO, line=_matches(text.SUBSCRIBE_LINK), widget=True, row=True
-)
-ACCOUNT_LINK = Rule(
-    "account-link", R.PAGE_WIDGET, line=_matches(text.ACCOUNT_LINK), widget=True, row=True
-)
+SUBSCRIBE_LINK = Rule("subscribe-link", R.PROMO, pattern=text.SUBSCRIBE_LINK, widget=True, row=True)
+ACCOUNT_LINK = Rule("account-link", R.PAGE_WIDGET, pattern=text.ACCOUNT_LINK, widget=True, row=True)
 SHARE_WIDGET = Rule(
     "share-widget",
     R.SHARE_WIDGET,
-    line=_matches(text.SHARE_LINK),
+    pattern=text.SHARE_LINK,
     css=html.SHARE_CLASS,
     widget=True,
     row=True,
@@ -99,7 +89,7 @@ SHARE_WIDGET = Rule(
 NAVIGATION = Rule(
     "navigation",
     R.NAVIGATION,
-    line=_matches(text.NAVIGATION_LINK),
+    pattern=text.NAVIGATION_LINK,
     tags=frozenset({"nav"}),
     roles=frozenset({"navigation", "search"}),
     widget=True,
@@ -108,23 +98,19 @@ NAVIGATION = Rule(
 POPUP = Rule(
     "popup",
     R.POPUP,
-    line=_matches(text.CONSENT_PROMPT),
+    pattern=text.CONSENT_PROMPT,
     css=html.POPUP_CLASS,
     tags=frozenset({"dialog"}),
     roles=frozenset({"dialog", "alertdialog"}),
     widget=True,
     row=True,
 )
-AUDIO_PLAYER = Rule(
-    "audio-player", R.PAGE_WIDGET, line=_matches(text.AUDIO_LINK), widget=True, row=True
-)
-APP_PROMO = Rule("app-promo", R.PROMO, line=_matches(text.APP_PROMO), widget=True, row=True)
-COPYRIGHT = Rule(
-    "copyright", R.COPYRIGHT, line=_matches(text.COPYRIGHT_LINE), widget=True, row=True
-)
-SOURCE_CREDIT = Rule("source-credit", R.CREDIT, line=_matches(text.SOURCE_CREDIT), safe=True)
-GALLERY_LINK = Rule("gallery-link", R.PHOTO_CAPTION, line=_matches(text.MEDIA_LINK))
-RELATED_LINK = Rule("related-link", R.STORY_LIST, line=_matches(text.INLINE_TEASER))
+AUDIO_PLAYER = Rule("audio-player", R.PAGE_WIDGET, pattern=text.AUDIO_LINK, widget=True, row=True)
+APP_PROMO = Rule("app-promo", R.PROMO, pattern=text.APP_PROMO, widget=True, row=True)
+COPYRIGHT = Rule("copyright", R.COPYRIGHT, pattern=text.COPYRIGHT_LINE, widget=True, row=True)
+SOURCE_CREDIT = Rule("source-credit", R.CREDIT, pattern=text.SOURCE_CREDIT, safe=True)
+GALLERY_LINK = Rule("gallery-link", R.PHOTO_CAPTION, pattern=text.MEDIA_LINK)
+RELATED_LINK = Rule("related-link", R.STORY_LIST, pattern=text.INLINE_TEASER)
 STORY_LIST_HEADING = Rule("story-list-heading", R.STORY_LIST, line=text.is_block_start)
 BYLINE = Rule("byline", R.BYLINE, line=_is_byline)
 BREADCRUMB = Rule(
@@ -203,23 +189,64 @@ LINE_RULES: tuple[Rule, ...] = (
     DATE_LINE,
     PHOTO_CAPTION,
 )
-_WIDGET_RULES = tuple(r for r in LINE_RULES if r.widget)
 _SAFE_RULES = tuple(r for r in LINE_RULES if r.safe)
-#: Pruning an HTML container: by tag, by ARIA role, by class word (in registry order).
-_BY_TAG = {tag: r for r in RULES for tag in r.tags}
-_BY_ROLE = {role: r for r in RULES for role in r.roles}
+#: The rule pruning an HTML element by its tag, and by its ARIA role.
+TAG_RULES: Mapping[str, Rule] = MappingProxyType({t: r for r in RULES for t in r.tags})
+ROLE_RULES: Mapping[str, Rule] = MappingProxyType({x: r for r in RULES for x in r.roles})
+
+
+def _union(rules: Iterable[Rule], template: str, flags: int = 0) -> re.Pattern[str]:
+    """One regex of the rules' patterns (``template`` formats each, by index and pattern),
+    tried in the rules' order."""
+    return re.compile(
+        "|".join(template.format(i, r.pattern.pattern) for i, r in enumerate(rules) if r.pattern),
+        flags,
+    )
+
+
+#: The line rules with a pattern, in order, as one regex: a named group per rule.
+_PATTERN_RULES = tuple(r for r in LINE_RULES if r.pattern is not None)
+_LINE_PATTERN = _union(_PATTERN_RULES, "(?P<r{0}>{1})", re.IGNORECASE)
+#: The line rules with a predicate, asked when no pattern fires.
+_PREDICATE_RULES = tuple(r for r in LINE_RULES if r.pattern is None)
+#: The widget rules with a pattern, as one regex, and those with a predicate.
+_WIDGET_PATTERN = _union((r for r in LINE_RULES if r.widget), "(?:{1})", re.IGNORECASE)
+_WIDGET_PREDICATES = tuple(r for r in LINE_RULES if r.widget and r.pattern is None)
+#: The container rules with a class word, as one regex: a named group per rule.
 _CSS_RULES = tuple(r for r in RULES if r.css is not None)
+_CSS_PATTERN = re.compile(
+    html.CSS_START
+    + "(?:"
+    + "|".join(
+        f"(?P<c{i}>{r.css.pattern.removeprefix(html.CSS_START)})"
+        for i, r in enumerate(_CSS_RULES)
+        if r.css
+    )
+    + ")",
+    re.IGNORECASE,
+)
 
 
 def _fires(rule: Rule, line: str) -> bool:
+    if rule.pattern is not None:
+        return bool(rule.pattern.match(line))
     return rule.line is not None and rule.line(line)
+
+
+def _named(m: re.Match[str], rules: tuple[Rule, ...]) -> Rule:
+    """The rule whose named group (``r<i>``/``c<i>``) matched."""
+    name = next(k for k, v in m.groupdict().items() if v is not None)
+    return rules[int(name[1:])]
 
 
 def line_rule(line: str) -> Rule | None:
     """The rule that makes a single line of page text residue, or None when it may be text."""
     if not text.words(line):
         return EMPTY_LINE if line.strip() else None
-    return next((r for r in LINE_RULES if _fires(r, line)), None)
+    m = _LINE_PATTERN.match(line)
+    if m:
+        return _named(m, _PATTERN_RULES)
+    return next((r for r in _PREDICATE_RULES if _fires(r, line)), None)
 
 
 def safe_rule(line: str) -> Rule | None:
@@ -232,22 +259,13 @@ def safe_rule(line: str) -> Rule | None:
 
 def is_widget_line(line: str) -> bool:
     """Navigation, account, share or comment-form furniture that only whole pages carry."""
-    return any(_fires(r, line) for r in _WIDGET_RULES)
-
-
-def tag_rule(tag: str) -> Rule | None:
-    """The rule that prunes an HTML element with this tag."""
-    return _BY_TAG.get(tag)
-
-
-def role_rule(role: str) -> Rule | None:
-    """The rule that prunes an HTML element with this ARIA role."""
-    return _BY_ROLE.get(role)
+    return bool(_WIDGET_PATTERN.match(line)) or any(_fires(r, line) for r in _WIDGET_PREDICATES)
 
 
 def class_rule(token: str) -> Rule | None:
     """The rule that prunes a container with this class or id word."""
-    return next((r for r in _CSS_RULES if r.css is not None and r.css.search(token)), None)
+    m = _CSS_PATTERN.search(token)
+    return _named(m, _CSS_RULES) if m else None
 
 
 def by_name(name: str) -> Rule:
