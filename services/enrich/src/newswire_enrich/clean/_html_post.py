@@ -29,6 +29,7 @@ from ._registry import (
     removal,
 )
 from ._registry import SHORTCODE as SHORTCODE_RULE
+from ._rules import line_key
 from ._types import Removal
 
 _WORD = re.compile(r"\w+")
@@ -434,13 +435,9 @@ def render(blocks: list[Block]) -> list[str]:
     return [b.text for b in blocks]
 
 
-def _key(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
-
-
 def is_repeated_title(text: str, title: str) -> bool:
     """The headline again at the top of the body, maybe without the site name of <title>."""
-    k, t = _key(text), _key(title)
+    k, t = line_key(text), line_key(title)
     if not k or not t:
         return False
     if k == t:
@@ -486,5 +483,5 @@ _TITLE_AGAIN_WORDS = 4
 def is_title_again(text: str, title: str) -> bool:
     """The whole headline again, as a block of its own, anywhere in the body (share bars,
     post footers); a shorter or longer block that only contains the headline stays."""
-    k = _key(text)
-    return len(k.split()) >= _TITLE_AGAIN_WORDS and k == _key(title)
+    k = line_key(text)
+    return len(k.split()) >= _TITLE_AGAIN_WORDS and k == line_key(title)

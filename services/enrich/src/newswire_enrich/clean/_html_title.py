@@ -14,16 +14,14 @@ from collections.abc import Iterable
 
 from lxml.html import HtmlElement
 
+from ._rules import line_key
+
 _WORD = re.compile(r"\w+")
 _WS = re.compile(r"\s+")
 #: Separators between a headline and a site name.
 _SEP = re.compile(r"\s+[|\-–—·»•/]\s+|\s*[|»•]\s*|:\s+")
 #: Separators that may also split a headline (checked against an <h1> only).
 _STRONG_SEP = re.compile(r"\s+[|\-–—·»•]\s+|\s*[|»•]\s*")
-
-
-def _key(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
 
 
 def page_headings(tree: HtmlElement) -> list[str]:
@@ -55,24 +53,24 @@ def headline(
     When the social title (``og:title``) is one of the <h1> headings and ``title`` is not
     (an SEO ``<title>`` worded differently), the social title is the headline.
     """
-    keys = {_key(h) for h in headings} - {""}
-    site_key = _key(site or "")
-    if _key(title) in keys:
+    keys = {line_key(h) for h in headings} - {""}
+    site_key = line_key(site or "")
+    if line_key(title) in keys:
         return title
-    if social and _key(social) in keys and _key(title) not in keys:
+    if social and line_key(social) in keys and line_key(title) not in keys:
         return social
     splits = [(title[: m.start()].strip(), title[m.end() :].strip()) for m in _SEP.finditer(title)]
     if site_key:
         for left, right in reversed(splits):  # "Headline | Site": the last separator
-            if _WORD.search(left) and _key(right) == site_key:
+            if _WORD.search(left) and line_key(right) == site_key:
                 return left
         for left, right in splits:  # "Site: Headline": the first separator
-            if _WORD.search(right) and _key(left) == site_key:
+            if _WORD.search(right) and line_key(left) == site_key:
                 return right
     for m in _STRONG_SEP.finditer(title):
         left, right = title[: m.start()].strip(), title[m.end() :].strip()
         for part in (left, right):
-            k = _key(part)
+            k = line_key(part)
             if k in keys and k != site_key and len(k.split()) >= 2:
                 return part
     return title

@@ -165,6 +165,12 @@ def words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
+def line_key(text: str) -> str:
+    """A line's words, case-folded and joined by single spaces: what two printings of the
+    same line (headline and <title>, a repeated paragraph) have in common."""
+    return " ".join(words(text.casefold()))
+
+
 def ends_sentence(line: str) -> bool:
     """Whether the line ends like a sentence (terminal punctuation or closing quote)."""
     return bool(line) and line[-1] in TERMINAL

@@ -48,6 +48,7 @@ from ._rules import (
     is_photo_caption,
     is_teaser,
     is_title_case,
+    line_key,
     parse_byline,
     parse_date,
     words,
@@ -101,10 +102,6 @@ class Meta:
     authors: tuple[str, ...] = ()
     published: str | None = None
     publisher: str | None = None
-
-
-def line_key(text: str) -> str:
-    return " ".join(words(text.casefold()))
 
 
 def _read_lines(text: str, markdown: bool) -> list[Line]:
