@@ -221,3 +221,18 @@ def test_each_line_rule_names_its_residue(line: str, name: str | None) -> None:
     """Each line rule fires on its kind of line (and none on a sentence of the story)."""
     rule = line_rule(line)
     assert (rule.name if rule else None) == name
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    ["Related: Ferry fares to stay the same", "Read more > Night trains return to the coast"],
+)
+def test_pointer_to_another_story_is_one_pattern_on_both_paths(pointer: str) -> None:
+    """'Related: <headline>' is ``related-link`` as a linked HTML block and as a text line."""
+    linked = len(pointer.split(" ", 2)[-1])
+    blocks = [Block(_PARAS[0], "p"), Block(pointer, "p", linked), Block(_PARAS[1], "p")]
+    kept, removed = filter_blocks(blocks)
+    assert [(r.rule, r.text) for r in removed] == [("related-link", pointer)]
+    assert [b.text for b in kept] == _PARAS[:2]
+    rule = line_rule(pointer)
+    assert rule is not None and rule.name == "related-link"

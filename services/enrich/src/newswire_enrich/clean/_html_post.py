@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml.etree import Element, _Element
 
-from ._html_shapes import CONTACT, CREDIT, LIST_HEADING, POINTER, PROMO, SHORTCODE, STRONG_PROMO
+from ._html_shapes import CONTACT, CREDIT, LIST_HEADING, PROMO, SHORTCODE, STRONG_PROMO
 from ._registry import (
     CALL_TO_ACTION,
     COMPANY_PROFILE,
@@ -29,7 +29,7 @@ from ._registry import (
     removal,
 )
 from ._registry import SHORTCODE as SHORTCODE_RULE
-from ._rules import line_key
+from ._rules import RELATED_POINTER, line_key
 from ._types import Removal
 
 _WORD = re.compile(r"\w+")
@@ -344,7 +344,7 @@ def _recirculation_list(blocks: list[Block], i: int) -> int:
 
 def _pointer(b: Block) -> bool:
     """ "Related: <headline link>" between paragraphs."""
-    m = POINTER.match(b.text)
+    m = RELATED_POINTER.match(b.text)
     if not m or b.n_words > _HEADLINE_WORDS:
         return False
     rest = len(b.text) - m.end()

@@ -39,13 +39,6 @@ PROMO = re.compile(
     r"order reprints|print article|this copy is for your personal)",
     re.IGNORECASE,
 )
-#: A paragraph that only points to another story: "Related: <link>", "Read more: <link>".
-POINTER = re.compile(
-    r"^(?:related|read (?:more|next|also)|also read|see also|more|recommended|watch|listen|"
-    r"(?:related|recommended|more|further) (?:reading|stories|articles|coverage|content|video))"
-    r"\s*[:|>»›–—-]\s*(?=\S)",
-    re.IGNORECASE,
-)
 #: An unrendered CMS shortcode ("[button ...]").
 SHORTCODE = re.compile(r"\[/?[a-z_]+(?:\s[^\]]*)?\]")
 #: A reporter's e-mail, web or social address.

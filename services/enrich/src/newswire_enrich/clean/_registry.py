@@ -110,7 +110,7 @@ APP_PROMO = Rule("app-promo", R.PROMO, pattern=text.APP_PROMO, widget=True, row=
 COPYRIGHT = Rule("copyright", R.COPYRIGHT, pattern=text.COPYRIGHT_LINE, widget=True, row=True)
 SOURCE_CREDIT = Rule("source-credit", R.CREDIT, pattern=text.SOURCE_CREDIT, safe=True)
 GALLERY_LINK = Rule("gallery-link", R.PHOTO_CAPTION, pattern=text.MEDIA_LINK)
-RELATED_LINK = Rule("related-link", R.STORY_LIST, pattern=text.INLINE_TEASER)
+RELATED_LINK = Rule("related-link", R.STORY_LIST, pattern=text.RELATED_POINTER)
 STORY_LIST_HEADING = Rule("story-list-heading", R.STORY_LIST, line=text.is_block_start)
 BYLINE = Rule("byline", R.BYLINE, line=_is_byline)
 BREADCRUMB = Rule(

@@ -52,10 +52,13 @@ _BLOCK_START = re.compile(
     r"(관련|인기|최신|추천) ?(기사|뉴스))\s*([:：»›>]|\.\.\.|…)?\s*$",
     re.IGNORECASE,
 )
-INLINE_TEASER = re.compile(
-    r"^(related|read more|read also|also read|see also|more|recommended|watch|listen|"
-    r"read next|suggested|editor'?s pick)\s*(articles?|stories|story|reading)?\s*[:\-–—|]\s*\S"
-    r"|^related(?=[A-Z0-9‘'\"“])",
+#: A line that only points to another story ("Related: <headline>", "Read more > ...",
+#: "Further reading: ..."), on a line of text or in an HTML block.
+RELATED_POINTER = re.compile(
+    r"^(?:(?:related|read (?:more|next|also)|also read|see also|more|recommended|watch|listen|"
+    r"suggested|editor'?s pick|further reading)"
+    r"\s*(?:articles?|stories|story|reading|coverage|content|videos?)?\s*[:|>»›\-–—]\s*(?=\S)"
+    r"|related(?=[A-Z0-9‘'\"“]))",
     re.IGNORECASE,
 )
 COMMENT_FORM = re.compile(
