@@ -251,11 +251,87 @@ class FailureRecord(_Model):
     failed_at: datetime
 
 
+class StoryArticle(_Model):
+    """One article of a story."""
+
+    job_id: str
+    title: str | None = None
+    publisher: str | None = None
+    published: str | None = Field(default=None, description="Publication date, ISO 8601.")
+    received_at: datetime | None = Field(default=None, description="When ingest saw the file.")
+    url: str | None = None
+    duplicate_of: str | None = Field(
+        default=None, description="Job id of an earlier article with (almost) the same text."
+    )
+    similarity: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Shingle Jaccard with `duplicate_of`."
+    )
+
+
+class EntityRef(_Model):
+    """An entity of one article: the job id and the entity's id in that article."""
+
+    job_id: str
+    entity_id: str
+
+
+class StoryEntity(_Model):
+    """A real-world entity of a story: one id for all the articles that name it."""
+
+    id: str = Field(description="Entity id unique within the story, e.g. 'S1'.")
+    name: str = Field(description="The longest name the articles use.")
+    label: str
+    aliases: list[str] = Field(default_factory=list, description="Other names used.")
+    salience: float = Field(ge=0.0, le=1.0, description="Mean salience over the story's articles.")
+    articles: int = Field(ge=0, description="Number of articles naming it.")
+    refs: list[EntityRef] = Field(default_factory=list)
+
+
+class QuoteInstance(_Model):
+    """One article's wording of a statement."""
+
+    job_id: str
+    text: str = Field(description="The exact words this article used.")
+    kind: QuoteKind
+    start: int = Field(ge=0, description="Offset in that article's clean text.")
+    end: int = Field(ge=0)
+    speaker_name: str | None = Field(
+        default=None, description="The speaker as the article named them."
+    )
+
+
+class QuoteCluster(_Model):
+    """The same statement by the same speaker, as reported by one or more articles."""
+
+    id: str = Field(description="Cluster id unique within the story, e.g. 'Q1'.")
+    speaker: str | None = Field(default=None, description="Speaker name (the story entity's).")
+    speaker_entity_id: str | None = Field(default=None, description="Id in the story's entities.")
+    first_job_id: str = Field(description="The article that had it first (earliest date).")
+    articles: int = Field(ge=1, description="Number of distinct articles carrying it.")
+    instances: list[QuoteInstance]
+
+
+class Story(_Model):
+    """Articles about the same event, their merged entities and their quote clusters."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    story_id: str = Field(description="Job id of the story's first article.")
+    absorbed: list[str] = Field(
+        default_factory=list, description="Ids of stories merged into this one."
+    )
+    articles: list[StoryArticle]
+    entities: list[StoryEntity] = Field(default_factory=list)
+    quotes: list[QuoteCluster] = Field(default_factory=list)
+    first_seen: datetime
+    last_seen: datetime
+
+
 #: Models whose JSON Schema is exported into the package (``schemas/<name>.schema.json``).
 EXPORTED_MODELS: dict[str, type[BaseModel]] = {
     "article_job": ArticleJob,
     "enriched_article": EnrichedArticle,
     "failure_record": FailureRecord,
+    "story": Story,
 }
 
 

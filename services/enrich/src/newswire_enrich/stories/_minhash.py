@@ -1,0 +1,66 @@
+"""MinHash signatures (datasketch) and their LSH band keys (pure functions).
+
+The permutations are drawn once per process (datasketch draws them per MinHash otherwise),
+and the shingles are hashed by :func:`~._shingles.hash32` before they reach datasketch, so
+the signature of a text is the same in every worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from functools import cache
+
+import numpy as np
+from datasketch import MinHash
+
+#: Permutations per signature; :data:`BANDS` x :data:`ROWS` must equal it.
+NUM_PERM = 128
+#: LSH bands and rows per band: two texts with Jaccard s share a band with probability
+#: 1 - (1 - s**ROWS)**BANDS (0.2: 0.10, 0.4: 0.63, 0.5: 0.87, 0.6: 0.99).
+BANDS = 32
+ROWS = 4
+_SEED = 20240611
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    perms = MinHash(num_perm=NUM_PERM, seed=_SEED).permutations
+    return perms[0], perms[1]
+
+
+def signature(hashes: Iterable[int]) -> np.ndarray:
+    """Return the MinHash signature (``NUM_PERM`` uint64 values) of a set of 32-bit hashes."""
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_identity, permutations=_permutations())
+    values = list(hashes)
+    if values:
+        mh.update_batch(values)
+    return np.asarray(mh.hashvalues, dtype=np.uint64)
+
+
+def estimate(a: np.ndarray, b: np.ndarray) -> float:
+    """Return the Jaccard similarity estimated from two signatures."""
+    return float(np.count_nonzero(a == b)) / NUM_PERM
+
+
+def band_keys(sig: np.ndarray) -> list[str]:
+    """Return one short key per band: the band's number and a hash of its rows."""
+    keys = []
+    for band in range(BANDS):
+        rows = sig[band * ROWS : (band + 1) * ROWS].tobytes()
+        keys.append(f"{band}:{hashlib.blake2b(rows, digest_size=8).hexdigest()}")
+    return keys
+
+
+def to_bytes(sig: np.ndarray) -> bytes:
+    """Serialise a signature for storage."""
+    return np.asarray(sig, dtype="<u8").tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    """Inverse of :func:`to_bytes`."""
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64)
