@@ -98,3 +98,43 @@ def test_indirect_statement_with_other_cues(
 def test_stance_request_or_negated_cue_is_no_statement(nlp: Language, text: str) -> None:
     """A stance without 'that', a request and a negated denial report no statement."""
     assert _quotes(nlp, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "statement"),
+    [
+        (
+            'Senator Ruth Calder accused him of being a "very weak leader".',
+            "Ruth Calder",
+            'him of being a "very weak leader"',
+        ),
+        (
+            'Critics have called the new tower "an ugly glass needle" since it opened.',
+            "Critics",
+            'the new tower "an ugly glass needle"',
+        ),
+        (
+            'Ruth Calder said the report was "deeply flawed" and should be withdrawn.',
+            "Ruth Calder",
+            'the report was "deeply flawed" and should be withdrawn',
+        ),
+        (
+            'The governor described the plan as "a gift to polluters" on Monday.',
+            "The governor",
+            'the plan as "a gift to polluters"',
+        ),
+    ],
+)
+def test_mixed_quote_is_the_reported_clause(
+    nlp: Language, text: str, speaker: str, statement: str
+) -> None:
+    """Quoted words inside a reported phrase come back as the whole phrase, whatever the verb."""
+    (q,) = _quotes(nlp, text)
+    assert (q.kind, q.speaker.name, q.text) == (QuoteKind.MIXED, speaker, statement)
+
+
+def test_long_phrase_around_a_quoted_label_keeps_the_label(nlp: Language) -> None:
+    """A label far from its verb stays the quoted words alone ('that', a long phrase)."""
+    text = 'Ruth Calder told the committee on Tuesday that the plan was "a disaster".'
+    (q,) = _quotes(nlp, text)
+    assert q.text in ("a disaster", 'the plan was "a disaster"')

@@ -25,9 +25,10 @@ from ._attribution import (
     Passage,
     attribute_passage,
     attribution,
+    nearest_cue,
     sentence_span,
 )
-from ._clauses import Clause, find_clauses, trim
+from ._clauses import Clause, find_clauses, paragraph, trim
 from ._quotemarks import QuoteMarks, find_quote_marks
 from ._speakers import SpeakerResolver, can_speak
 from ._speech import (
@@ -43,6 +44,10 @@ from .lexicon import words
 
 #: Penn tags of finite verbs: quoted words holding one are a clause, not a label.
 _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
+#: Words between a speech verb and a quoted label it reports ('called [it a] "..."').
+_MAX_MIXED_PREFIX = 8
+#: Dependents of a speech verb that are no phrase it reports (another verb of the sentence).
+_NOT_PHRASE_DEPS = frozenset({"conj", "advcl", "ccomp", "parataxis", "npadvmod", "nsubj"})
 #: Words a title may keep in lower case.
 _TITLE_SMALL_WORDS = words("quoted_title_small_words")
 #: Pronouns whose reported clause is no statement of a named speaker.
@@ -188,7 +193,42 @@ class _Extractor:
             return None
         if direct:
             return _quote(self.text, cs, ce, QuoteKind.DIRECT, att)
+        if att.found_by == "quote-marks":
+            cs, ce = self._mixed_clause(qm, p.sent) or (cs, ce)
         return _quote(self.text, cs, ce, QuoteKind.MIXED, att)
+
+    def _mixed_clause(self, qm: QuoteMarks, sent: Span) -> tuple[int, int] | None:
+        """The reported phrase around a quoted label in the writer's sentence, as for quotes
+        in a reported clause: from after the speech verb to the end of its phrase holding
+        the words ('accused him of being a "very weak leader"', 'called it a "global
+        takeover"'). Only a short phrase (at most one word more outside the marks than inside),
+        next to the verb (no 'that', no punctuation between), around words that are no
+        clause of their own."""
+        cue = nearest_cue(sent, *qm.content)
+        words = self.doc.char_span(*qm.content, alignment_mode="contract")
+        if cue is None or cue.idx > qm.open or words is None or not len(words):
+            return None
+        if any(t.tag_ in _FINITE_TAGS for t in words):
+            return None
+        between = self.doc[cue.i + 1 : words[0].i - 1]
+        if not 0 < len(between) <= _MAX_MIXED_PREFIX or any(
+            t.lower_ == "that" or (t.is_punct and t.idx < qm.open) for t in between
+        ):
+            return None
+        phrase = words[0]
+        while phrase.head.i not in (cue.i, phrase.i):
+            phrase = phrase.head
+        if phrase.head.i != cue.i or phrase.dep_ in _NOT_PHRASE_DEPS:
+            return None
+        right = phrase.right_edge
+        end = max(right.idx + len(right), qm.close + 1)
+        pend = paragraph(self.text, qm.open)[1]
+        start, end = trim(self.text, between[0].idx, min(end, pend))
+        if end > start and self.text[end - 1] == ".":
+            start, end = trim(self.text, start, end - 1)
+        if _n_words(self.text[start:end]) > 2 * _n_words(self.text[qm.open : qm.close]) + 1:
+            return None
+        return (start, end) if start < qm.open and end > qm.close else None
 
     def _spanning_paragraphs(self, open_ended: dict[int, Quote]) -> None:
         """A quote over several paragraphs takes the attribution of a later paragraph.
