@@ -5,24 +5,16 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from newswire_enrich.entities import extract_entities
+from newswire_enrich._speakers import speaker_name
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
-from newswire_enrich.quotes import extract_quotes
-from newswire_shared.schemas import Quote, QuoteKind
+from newswire_shared.schemas import QuoteKind
+from tests.unit.test_quotes import _quotes
 
 
 @pytest.fixture(scope="module")
 def nlp() -> Language:
-    """The spaCy pipeline, loaded once per module."""
+    """The spaCy pipeline (load_model caches it)."""
     return load_model(MODEL_DEFAULT)
-
-
-def _quotes(nlp: Language, text: str) -> list[Quote]:
-    doc = nlp(text)
-    quotes = extract_quotes(doc, extract_entities(doc))
-    for q in quotes:
-        assert text[q.start : q.end] == q.text
-    return quotes
 
 
 @pytest.mark.parametrize(
@@ -138,3 +130,55 @@ def test_long_phrase_around_a_quoted_label_keeps_the_label(nlp: Language) -> Non
     text = 'Ruth Calder told the committee on Tuesday that the plan was "a disaster".'
     (q,) = _quotes(nlp, text)
     assert q.text in ("a disaster", 'the plan was "a disaster"')
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "resolved_by"),
+    [
+        (
+            '"We will fight this in court," a spokeswoman for the hotels said. The '
+            "spokeswoman, Maria Chen, said the chain had not been consulted.",
+            "Maria Chen",
+            "description->named",
+        ),
+        (
+            '"The figures are wrong," a spokesman for the ministry said on Tuesday. Karl '
+            "Weber, the ministry spokesman, later said the report would be corrected.",
+            "Karl Weber",
+            "description->named",
+        ),
+        (
+            '"The figures are wrong," a spokesman for the ministry said on Tuesday. The '
+            "report will be corrected next week.",
+            "a spokesman for the ministry",
+            "description",
+        ),
+    ],
+)
+def test_description_goes_to_the_person_named_with_that_role(
+    nlp: Language, text: str, speaker: str, resolved_by: str
+) -> None:
+    """A description ('a spokeswoman for ...') is the person the same or the next sentence
+    names with that role; with nobody named it stays as written."""
+    q = _quotes(nlp, text)[0]
+    assert (q.speaker.name, q.resolved_by) == (speaker, resolved_by)
+
+
+def test_time_phrase_is_not_part_of_a_description(nlp: Language) -> None:
+    """'The president in recent days argued ...': the speaker is 'The president'."""
+    (q,) = _quotes(nlp, "The president in recent days has argued that the wall would be built.")
+    assert q.speaker.name == "The president"
+
+
+@pytest.mark.parametrize(
+    ("entity_name", "speaker"),
+    [
+        ("Star-Spangled Banner, Brewer", "Brewer"),
+        ("Sammy Davis, Jr.", "Sammy Davis, Jr."),
+        ("Mayor Helen Carter", "Helen Carter"),
+        ("Helen Carter", "Helen Carter"),
+    ],
+)
+def test_speaker_name_drops_words_glued_on_before_a_comma(entity_name: str, speaker: str) -> None:
+    """The speaker of an entity goes by its name without titles or words glued on before it."""
+    assert speaker_name(entity_name) == speaker

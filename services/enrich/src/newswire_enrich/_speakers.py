@@ -91,6 +91,9 @@ _GROUP_LOOKBACK_CHARS = 1500
 _DESCRIPTION_LOOKBACK_CHARS = 6000
 #: spaCy labels that are never a speaker's name.
 _NOT_NAMES = NUMERIC | {Label.LAW, Label.EVENT}
+_TIMES = frozenset({Label.DATE, Label.TIME})
+#: Words after a comma that are part of a name ("King, Jr.").
+_NAME_SUFFIXES = words("name_suffixes")
 
 
 @dataclass(frozen=True)
@@ -585,7 +588,30 @@ class SpeakerResolver:
         phrase = self._description(tok)
         if not phrase:
             return _NONE
+        named = self._named_nearby(tok)
+        if named is not None:
+            return _entity_resolution(named, "description->named")
         return Resolution(Speaker(name=phrase), "description")
+
+    def _named_nearby(self, tok: Token) -> Entity | None:
+        """The person a description of one person stands for when the article names them with
+        that role in the same or the next sentence ("a spokeswoman for the hotels said. The
+        spokeswoman, Maria Chen, ...")."""
+        lemma = tok.lemma_.lower()
+        if _plural(tok) or tok.pos_ != "NOUN" or not _is_people_noun(lemma):
+            return None
+        start = self._sentence_of(tok.idx)
+        later = bisect.bisect_right(self._sent_starts, tok.idx)
+        end = (
+            self._sent_starts[later + 1] if later + 1 < len(self._sent_starts) else len(self._text)
+        )
+        lo = bisect.bisect_left(self._starts, start)
+        hi = bisect.bisect_left(self._starts, end)
+        for _s, _, ent in self._spans[lo:hi]:
+            info = self._info[ent.id]
+            if info.personish and {lemma, tok.lower_} & info.roles:
+                return ent
+        return None
 
     def _document_author(self, tok: Token) -> Resolution | None:
         """'Her statement read', 'The RCMP statement said', 'a release from the ministry'."""
@@ -679,6 +705,8 @@ def _phrase_run(tok: Token) -> list[Token]:
     for child in tok.children:
         if child.dep_ in _NP_STOP_DEPS or (child.i > tok.i and child.text in ",(—–-"):
             continue
+        if _temporal(child):
+            continue  # "the president in recent days": when, not who
         keep.extend(
             t
             for t in child.subtree
@@ -693,6 +721,15 @@ def _phrase_run(tok: Token) -> list[Token]:
             toks = []
         toks.append(t)
     return toks
+
+
+def _temporal(child: Token) -> bool:
+    """Whether a dependent of a noun is a time phrase ("in recent days", "on Monday")."""
+    if child.dep_ == "npadvmod":
+        return child.ent_type_ in _TIMES
+    return child.dep_ == "prep" and any(
+        g.dep_ == "pobj" and g.ent_type_ in _TIMES for g in child.children
+    )
 
 
 def _titles_before(doc: Doc, start: int) -> list[str]:
@@ -872,7 +909,18 @@ def _plural(tok: Token) -> bool:
 
 
 def _entity_resolution(ent: Entity, rule: str) -> Resolution:
-    return Resolution(Speaker(name=person_part(ent.name), entity_id=ent.id), rule, ent)
+    name = speaker_name(ent.name) if ent.label == Label.PERSON else person_part(ent.name)
+    return Resolution(Speaker(name=name, entity_id=ent.id), rule, ent)
+
+
+def speaker_name(name: str) -> str:
+    """The name a PERSON entity goes by as a speaker: without titles (:func:`person_part`)
+    and without words glued on before a comma ("Star-Spangled Banner, Brewer" -> "Brewer")."""
+    name = person_part(name)
+    _, comma, last = name.rpartition(", ")
+    if comma and last[:1].isupper() and name_key(last) not in _NAME_SUFFIXES:
+        return last
+    return name
 
 
 def _relabel(res: Resolution, rule: str) -> Resolution:
