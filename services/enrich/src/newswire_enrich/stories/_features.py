@@ -51,6 +51,7 @@ class ArticleFeatures:
     job_id: str
     event_time: float
     received_time: float
+    dated: bool
     shingles: frozenset[int]
     sampled: bool
     signature: np.ndarray = field(repr=False, compare=False)
@@ -113,6 +114,7 @@ def article_features(article: EnrichedArticle) -> ArticleFeatures:
         job_id=article.job_id,
         event_time=(published or received).timestamp(),
         received_time=received.timestamp(),
+        dated=published is not None,
         shingles=frozenset(kept),
         sampled=is_sample,
         signature=_minhash.signature(kept),

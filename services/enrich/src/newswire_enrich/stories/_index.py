@@ -84,14 +84,17 @@ class StoryIndex:
         return int(t // self.config.bucket_seconds)
 
     def index_keys(self, f: ArticleFeatures) -> list[str]:
-        """The index keys an article is added to (its event bucket; bands also received)."""
+        """The index keys an article is added to: its event and received-time buckets."""
+        return self._keys(f, sorted({self._bucket(f.event_time), self._bucket(f.received_time)}))
+
+    def _keys(self, f: ArticleFeatures, buckets: list[int]) -> list[str]:
         p = self.prefix
-        ev = self._bucket(f.event_time)
-        buckets = sorted({ev, self._bucket(f.received_time)})
         bands = _minhash.band_keys(f.signature) if f.shingles else []
+        ents = [_shingles.hash32(e) for e in f.entities]
+        quotes = sorted(self._quote_keys(f))
         keys = [f"{p}:band:{b}:{band}" for b in buckets for band in bands]
-        keys += [f"{p}:ent:{ev}:{_shingles.hash32(e)}" for e in f.entities]
-        keys += [f"{p}:qg:{ev}:{g}" for g in self._quote_keys(f)]
+        keys += [f"{p}:ent:{b}:{e}" for b in buckets for e in ents]
+        keys += [f"{p}:qg:{b}:{g}" for b in buckets for g in quotes]
         return keys
 
     @staticmethod
@@ -99,16 +102,9 @@ class StoryIndex:
         return {g for q in f.quotes for g in sorted(q.grams)[:QUOTE_GRAMS_INDEXED]}
 
     def lookup_keys(self, f: ArticleFeatures) -> list[str]:
-        """The index keys read to find candidates: the neighbouring buckets too."""
-        p = self.prefix
-        ev = self._bucket(f.event_time)
-        near = [ev - 1, ev, ev + 1]
-        band_buckets = sorted(set(near) | {self._bucket(f.received_time)})
-        bands = _minhash.band_keys(f.signature) if f.shingles else []
-        keys = [f"{p}:band:{b}:{band}" for b in band_buckets for band in bands]
-        keys += [f"{p}:ent:{b}:{_shingles.hash32(e)}" for b in near for e in f.entities]
-        keys += [f"{p}:qg:{b}:{g}" for b in near for g in self._quote_keys(f)]
-        return keys
+        """The index keys read to find candidates: those buckets and their neighbours."""
+        own = {self._bucket(f.event_time), self._bucket(f.received_time)}
+        return self._keys(f, sorted({b + d for b in own for d in (-1, 0, 1)}))
 
     # ---- reads ----------------------------------------------------------------------------
     def _candidates(self, f: ArticleFeatures, keys: list[str]) -> list[str]:
@@ -129,18 +125,19 @@ class StoryIndex:
         """Return the stored features of articles still in the index."""
         ids = list(job_ids)
         pipe = self.client.pipeline(transaction=False)
-        fields = ("t", "r", "sig", "sh", "sampled", "ents", "quotes", "kw")
+        fields = ("t", "r", "sig", "sh", "sampled", "ents", "quotes", "kw", "dated")
         for job in ids:
             pipe.hmget(f"{self.prefix}:art:{job}", fields)
         out: dict[str, ArticleFeatures] = {}
         for job, row in zip(ids, pipe.execute(), strict=True):
             if row[0] is None:
                 continue
-            t, r, sig, sh, sampled, ents, quotes, kw = row
+            t, r, sig, sh, sampled, ents, quotes, kw, dated = row
             out[job] = ArticleFeatures(
                 job_id=job,
                 event_time=float(t),
                 received_time=float(r),
+                dated=dated == b"1",
                 shingles=frozenset(_shingles.unpack(sh)),
                 sampled=sampled == b"1",
                 signature=_minhash.from_bytes(sig),
@@ -178,6 +175,7 @@ class StoryIndex:
             "sig": _minhash.to_bytes(f.signature),
             "sh": _shingles.pack(f.shingles),
             "sampled": "1" if f.sampled else "0",
+            "dated": "1" if f.dated else "0",
             "ents": json.dumps(f.entities, sort_keys=True),
             "quotes": _dump_quotes(f.quotes),
             "kw": json.dumps(sorted(f.keywords)),

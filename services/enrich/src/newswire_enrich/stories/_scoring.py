@@ -17,15 +17,15 @@ class StoryConfig:
     """Thresholds of the story index (see bench/stories_eval.py for how they were chosen)."""
 
     #: Shingle Jaccard from which a text is a near-duplicate of an earlier one.
-    duplicate_jaccard: float = 0.5
+    duplicate_jaccard: float = 0.3
     #: Shingle Jaccard from which two texts are the same story (wire copy, rewrites).
-    story_jaccard: float = 0.2
+    story_jaccard: float = 0.15
     #: Articles further apart than this (event time) join only through their text.
     window_days: float = 3.0
     #: Entity-only link: weighted Jaccard of salient entities, shared entities, keywords.
-    entity_jaccard: float = 0.35
+    entity_jaccard: float = 0.45
     min_shared_entities: int = 2
-    keyword_jaccard: float = 0.2
+    keyword_jaccard: float = 0.25
     #: Index buckets (seconds of event time) and the candidates compared per article.
     bucket_seconds: int = 2 * 86_400
     max_candidates: int = 100
@@ -68,10 +68,11 @@ def entity_similarity(a: dict[str, float], b: dict[str, float]) -> tuple[float, 
 
 
 def quotes_match(a: QuoteGrams, b: QuoteGrams) -> bool:
-    """Same statement: equal short quotes, or two or more word trigrams in common."""
+    """Same statement: equal short quotes, or half the shorter one's trigrams (3 or more)."""
     if min(a.words, b.words) <= SHORT_QUOTE_WORDS:
         return a.grams == b.grams
-    return len(a.grams & b.grams) >= 2
+    shared = len(a.grams & b.grams)
+    return shared >= 3 and shared >= 0.5 * min(len(a.grams), len(b.grams))
 
 
 def shared_quotes(a: tuple[QuoteGrams, ...], b: tuple[QuoteGrams, ...]) -> int:
@@ -84,25 +85,34 @@ def _set_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
+def gap_days(a: ArticleFeatures, b: ArticleFeatures) -> float:
+    """Days between two articles: publication dates when both are dated, else times received."""
+    if a.dated and b.dated:
+        return abs(a.event_time - b.event_time) / DAY
+    return abs(a.received_time - b.received_time) / DAY
+
+
 def compare(new: ArticleFeatures, old: ArticleFeatures, config: StoryConfig) -> Comparison:
     """Compare two articles; the rule that links them is named in ``reason``."""
     text = text_similarity(new, old)
     ents, shared = entity_similarity(new.entities, old.entities)
     quotes = shared_quotes(new.quotes, old.quotes)
     kw = _set_jaccard(new.keywords, old.keywords)
-    days = abs(new.event_time - old.event_time) / DAY
+    days = gap_days(new, old)
     near = days <= config.window_days
+    people = any(k.startswith(("PERSON:", "ORG:")) for k in new.entities.keys() & old.entities)
     reason = ""
     if text >= config.duplicate_jaccard:
         reason = "duplicate"
     elif text >= config.story_jaccard:
         reason = "text"
-    elif near and quotes >= 1 and shared >= 1:
+    elif near and quotes >= 1 and shared >= 1 and people:
         reason = "quotes"
     elif (
         near
         and ents >= config.entity_jaccard
         and shared >= config.min_shared_entities
+        and people
         and kw >= config.keyword_jaccard
     ):
         reason = "entities"
