@@ -16,7 +16,7 @@ from newswire_shared.errors import RejectedFileError
 from newswire_shared.fileio import write_text_atomic
 from newswire_shared.jobs import read_job
 from newswire_shared.logs import get_logger
-from newswire_shared.schemas import EnrichedArticle, TypeDecision
+from newswire_shared.schemas import EnrichedArticle, Entity, Quote, RemovedText, TypeDecision
 
 log = get_logger(__name__)
 
@@ -63,37 +63,50 @@ def explain_result(result: EnrichedArticle) -> str:
     """Return a human report of a result and why it is so: the text cleaning removed (with
     its rule and reason), each entity with its type decisions (which pass, why), and each
     quote with the strategy that found it and how its speaker was resolved."""
-    lines = [f"== {result.source.filename}  title: {result.title!r}"]
     explanation = result.explanation
+    lines = [f"== {result.source.filename}  title: {result.title!r}"]
     if explanation is not None:
-        lines.append(f"  removed by cleaning: {len(explanation.removed)}")
-        lines += [f"    - [{r.rule} / {r.reason}] {_short(r.text)}" for r in explanation.removed]
-    decisions: dict[str, list[TypeDecision]] = {}
-    for d in explanation.entity_types if explanation is not None else []:
-        decisions.setdefault(d.entity_id or "", []).append(d)
-    lines.append(f"  entities: {len(result.entities)}")
-    for e in result.entities:
+        lines += _removed_lines(explanation.removed)
+    lines += _entity_lines(result.entities, explanation.entity_types if explanation else [])
+    lines += _quote_lines(result.quotes)
+    return "\n".join(lines)
+
+
+def _removed_lines(removed: list[RemovedText]) -> list[str]:
+    return [f"  removed by cleaning: {len(removed)}"] + [
+        f"    - [{r.rule} / {r.reason}] {_short(r.text)}" for r in removed
+    ]
+
+
+def _decision(d: TypeDecision) -> str:
+    return f"{d.step}: {d.previous or '-'} -> {d.label or 'dropped'} ({d.reason})"
+
+
+def _entity_lines(entities: list[Entity], decisions: list[TypeDecision]) -> list[str]:
+    by_entity: dict[str | None, list[TypeDecision]] = {}
+    for d in decisions:
+        by_entity.setdefault(d.entity_id, []).append(d)
+    lines = [f"  entities: {len(entities)}"]
+    for e in entities:
         lines.append(f"    {e.id:>4} {e.label:7} {e.name!r} x{e.count} salience {e.salience:.2f}")
-        lines += [
-            f"           {d.step}: {d.previous or '-'} -> {d.label or 'dropped'} ({d.reason})"
-            for d in decisions.pop(e.id, [])
-        ]
-    dropped = [d for ds in decisions.values() for d in ds]
+        lines += [f"           {_decision(d)}" for d in by_entity.pop(e.id, [])]
+    dropped = [d for ds in by_entity.values() for d in ds]
     if dropped:
         lines.append("  names not kept as entities:")
-        lines += [
-            f"    {d.name!r} {d.step}: {d.previous or '-'} -> {d.label or 'dropped'} ({d.reason})"
-            for d in dropped
-        ]
-    lines.append(f"  quotes: {len(result.quotes)}")
-    for q in result.quotes:
+        lines += [f"    {d.name!r} {_decision(d)}" for d in dropped]
+    return lines
+
+
+def _quote_lines(quotes: list[Quote]) -> list[str]:
+    lines = [f"  quotes: {len(quotes)}"]
+    for q in quotes:
         speaker = q.speaker.name if q.speaker.name is not None else "unknown"
         lines.append(
             f"    {q.kind.value:8} found by {q.found_by or q.rule or '-'}; speaker {speaker!r}"
             f" resolved by {q.resolved_by or '-'}; cue {q.cue!r}"
         )
         lines.append(f"             {_short(q.text)}")
-    return "\n".join(lines)
+    return lines
 
 
 def _short(text: str, chars: int = 100) -> str:
