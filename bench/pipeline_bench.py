@@ -282,12 +282,18 @@ class PipelineRun:
     memory: MemorySampler
 
 
-def run_pipeline(args: argparse.Namespace, inputs: list[BenchInput], work: Path) -> PipelineRun:
-    """Start Redis, ingest and one worker; drop every input; wait for every outcome."""
+def stage_inputs(work: Path, inputs: list[BenchInput]) -> Path:
+    """Write the inputs into ``<work>/staging`` (renamed into the inbox later); return it."""
     staging = work / "staging"
     staging.mkdir()
     for item in inputs:
         (staging / item.name).write_bytes(item.data)
+    return staging
+
+
+def run_pipeline(args: argparse.Namespace, inputs: list[BenchInput], work: Path) -> PipelineRun:
+    """Start Redis, ingest and one worker; drop every input; wait for every outcome."""
+    staging = stage_inputs(work, inputs)
     server = RedisServer(work / "redis")
     services: Services | None = None
     sampler: MemorySampler | None = None

@@ -40,6 +40,7 @@ from pipeline_bench import (
     Services,
     build_inputs,
     corpus_files,
+    stage_inputs,
     wait_for_outcomes,
 )
 
@@ -108,10 +109,7 @@ def tasks_per_pid(results: Path, job_ids: set[str]) -> Counter[int]:
 
 def run(args: argparse.Namespace, inputs: list[BenchInput], work: Path) -> dict[str, Any]:
     """Drop the inputs round by round; return the report."""
-    staging = work / "staging"
-    staging.mkdir()
-    for item in inputs:
-        (staging / item.name).write_bytes(item.data)
+    staging = stage_inputs(work, inputs)
     server = RedisServer(work / "redis")
     services: MemoryServices | None = None
     curves: dict[int, ProcessCurve] = {}

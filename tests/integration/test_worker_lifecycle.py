@@ -65,6 +65,15 @@ def test_worker_with_an_unknown_model_exits_at_once_with_one_line(
     assert not ready.exists()
 
 
+def _worker_without_redis(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m newswire_enrich`` with `env`, no reachable Redis and no metrics port."""
+    env = {**env, "REDIS_URL": NO_REDIS, "NEWSWIRE_RESULTS_DIR": str(tmp_path / "results")}
+    return subprocess.run(
+        [sys.executable, "-m", "newswire_enrich"], env={**env, **NO_METRICS},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -78,18 +87,8 @@ def test_worker_with_a_bad_pipeline_setting_exits_with_one_line(
 ) -> None:
     """A step that cannot be imported or a label map naming no newswire type: exit 1 at
     start-up with one line naming the variable, before any job is taken."""
-    env = {
-        **cli_env(),
-        "REDIS_URL": NO_REDIS,
-        variable: value,
-        "NEWSWIRE_READY_FILE": str(tmp_path / "worker.ready"),
-        "NEWSWIRE_RESULTS_DIR": str(tmp_path / "results"),
-        **NO_METRICS,
-    }
-    proc = subprocess.run(
-        [sys.executable, "-m", "newswire_enrich"], env=env, capture_output=True, text=True,
-        timeout=60,
-    )  # fmt: skip
+    env = {**cli_env(), variable: value, "NEWSWIRE_READY_FILE": str(tmp_path / "worker.ready")}
+    proc = _worker_without_redis(tmp_path, env)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, lines
@@ -190,15 +189,9 @@ def test_stale_ready_file_is_removed_before_the_model_loads(tmp_path: Path) -> N
     ready.touch()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")},
-        "REDIS_URL": NO_REDIS,
         "NEWSWIRE_SPACY_MODEL": "nope",
         "NEWSWIRE_READY_FILE": str(ready),
-        "NEWSWIRE_RESULTS_DIR": str(tmp_path / "results"),
-        **NO_METRICS,
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "newswire_enrich"], env=env, capture_output=True, text=True,
-        timeout=60,
-    )  # fmt: skip
+    proc = _worker_without_redis(tmp_path, env)
     assert proc.returncode == 1, proc.stderr
     assert not ready.exists()
