@@ -10,7 +10,7 @@ INBOX  ?= inbox
 RESULTS ?= results
 N      ?= 10000
 
-.PHONY: install run test lint typecheck unit integration deploy-check bench bench-ingest bench-long bench-memory chaos quality schema clean
+.PHONY: install run test lint typecheck unit integration deploy-check bench bench-ingest bench-long bench-memory bench-stories chaos quality schema clean
 
 install: $(STAMP)
 
@@ -57,6 +57,9 @@ bench-long: install
 
 bench-memory: install
 	$(BIN)/python bench/worker_memory.py
+
+bench-stories: install
+	$(BIN)/python bench/stories_eval.py
 
 quality: install
 	$(BIN)/python bench/quality.py
