@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from spacy.language import Language
+from tests.unit.test_quotes import _quotes
 
 from newswire_enrich._speakers import speaker_name
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
 from newswire_shared.schemas import QuoteKind
-from tests.unit.test_quotes import _quotes
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +182,27 @@ def test_time_phrase_is_not_part_of_a_description(nlp: Language) -> None:
 def test_speaker_name_drops_words_glued_on_before_a_comma(entity_name: str, speaker: str) -> None:
     """The speaker of an entity goes by its name without titles or words glued on before it."""
     assert speaker_name(entity_name) == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            'Mayor Tom Briggs said Councillor Ana Ruiz told him "the money is already gone."',
+            "Ana Ruiz",
+        ),
+        ('Mayor Tom Briggs said Ana Ruiz had told him the money was "already gone."', "Ana Ruiz"),
+        ('Briggs said that Ruiz told him: "The money is gone and nobody knows where."', "Ruiz"),
+        (
+            'The senator said the general told her "there is no plan for the withdrawal."',
+            "the general",
+        ),
+    ],
+)
+def test_nested_attribution_gives_the_inner_statement_to_the_inner_speaker(
+    nlp: Language, text: str, speaker: str
+) -> None:
+    """'X said Y told him "..."': the quoted words are Y's, not X's."""
+    (q,) = _quotes(nlp, text)
+    assert q.speaker.name == speaker
+    assert q.cue == "told"

@@ -176,18 +176,19 @@ def _named_without_subject(tok: Token, verb: Token) -> Token | None:
         left = verb.doc[verb.i - 1]
         if left.dep_ == "aux" and left.tag_ in ("NNP", "NNPS"):
             return left
-    for child in tok.children:
-        if child.dep_ == "agent":
-            for grand in child.children:
-                if grand.dep_ == "pobj":
-                    return grand
-    return None
+    agents = (_object_of(c) for c in tok.children if c.dep_ == "agent")
+    return next((obj for obj in agents if obj is not None), None)
+
+
+def _object_of(prep: Token) -> Token | None:
+    """The object of a preposition ('by X', 'to X')."""
+    return next((g for g in prep.children if g.dep_ == "pobj"), None)
 
 
 def _governing_verb(tok: Token) -> Token | None:
     """The verb whose subject is also `tok`'s ('X was quoted as saying', 'X said A,
     insisting B'), or None."""
-    if tok.dep_ not in ("xcomp", "advcl", "pcomp", "conj", "acl") or tok.head is tok:
+    if tok.dep_ not in ("xcomp", "advcl", "pcomp", "conj", "acl") or tok.head.i == tok.i:
         return None
     head = tok.head
     if tok.tag_ == "VBG" and tok.dep_ == "advcl" and head.dep_ == "ccomp" and is_quoting(head.head):
@@ -200,13 +201,7 @@ def according_to(tok: Token) -> Token | None:
     if tok.lower_ != "according":
         return None
     for child in tok.children:
-        if child.lower_ == "to":
-            for grand in child.children:
-                if grand.dep_ == "pobj":
-                    return grand
+        if child.lower_ == "to" and _object_of(child) is not None:
+            return _object_of(child)
     nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
-    if nxt is not None and nxt.lower_ == "to":
-        for grand in nxt.children:
-            if grand.dep_ == "pobj":
-                return grand
-    return None
+    return _object_of(nxt) if nxt is not None and nxt.lower_ == "to" else None
