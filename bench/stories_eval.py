@@ -75,9 +75,7 @@ def part_a(client: redis.Redis, pipeline: Pipeline) -> None:
     index = StoryIndex(client, prefix="eval:a")
     got = {k: index.assign(article_features(a)) for k, a in arts.items()}
     stories = {index.story_of(a.job_id) for a in arts.values()}
-    print(
-        f"(a) seeds: {len(arts)} articles -> {len(stories)} stor{'y' if len(stories) == 1 else 'ies'}"
-    )
+    print(f"(a) seeds: {len(arts)} articles -> {len(stories)} stories")
     for name, a in got.items():
         reasons = sorted({c.reason for c in a.comparisons.values()})
         print(f"    {name}: story {index.story_of(a.job_id)} linked {len(a.linked)} by {reasons}")
@@ -258,7 +256,8 @@ def part_e(client: redis.Redis, corpus: Sequence[EnrichedArticle], n: int) -> No
         feat_ms.append((t1 - t0) * 1000)
         assign_ms.append((t2 - t1) * 1000)
     print(
-        f"(e) cost on {len(corpus)} corpus articles: features median {statistics.median(feat_ms):.2f} ms, "
+        f"(e) cost on {len(corpus)} corpus articles: features median "
+        f"{statistics.median(feat_ms):.2f} ms, "
         f"index step median {statistics.median(assign_ms):.2f} ms (p90 "
         f"{sorted(assign_ms)[int(len(assign_ms) * 0.9)]:.2f})"
     )
