@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from spacy.language import Language
-from tests.unit.test_quotes import _quotes
 
 from newswire_enrich._speakers import speaker_name
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
 from newswire_shared.schemas import QuoteKind
+from tests.unit.test_quotes import _quotes
 
 
 @pytest.fixture(scope="module")
@@ -185,24 +185,43 @@ def test_speaker_name_drops_words_glued_on_before_a_comma(entity_name: str, spea
 
 
 @pytest.mark.parametrize(
-    ("text", "speaker"),
+    ("text", "outer", "inner"),
     [
         (
             'Mayor Tom Briggs said Councillor Ana Ruiz told him "the money is already gone."',
+            "Tom Briggs",
             "Ana Ruiz",
         ),
-        ('Mayor Tom Briggs said Ana Ruiz had told him the money was "already gone."', "Ana Ruiz"),
-        ('Briggs said that Ruiz told him: "The money is gone and nobody knows where."', "Ruiz"),
+        (
+            'Mayor Tom Briggs said Ana Ruiz had told him the money was "already gone."',
+            "Tom Briggs",
+            "Ana Ruiz",
+        ),
+        (
+            'Briggs said that Ruiz told him: "The money is gone and nobody knows where."',
+            "Briggs",
+            "Ruiz",
+        ),
         (
             'The senator said the general told her "there is no plan for the withdrawal."',
+            "The senator",
             "the general",
         ),
     ],
 )
-def test_nested_attribution_gives_the_inner_statement_to_the_inner_speaker(
-    nlp: Language, text: str, speaker: str
+def test_nested_attribution_inner_words_are_the_inner_speakers(
+    nlp: Language, text: str, outer: str, inner: str
 ) -> None:
-    """'X said Y told him "..."': the quoted words are Y's, not X's."""
-    (q,) = _quotes(nlp, text)
-    assert q.speaker.name == speaker
-    assert q.cue == "told"
+    """'X said Y told him "..."': the quoted words are Y's, the report holding them X's."""
+    quotes = _quotes(nlp, text)
+    told = [q for q in quotes if q.cue == "told"]
+    said = [q for q in quotes if q.found_by == "nested-report"]
+    assert [q.speaker.name for q in told] == [inner]
+    assert [(q.speaker.name, q.kind, q.cue) for q in said] == [(outer, QuoteKind.INDIRECT, "said")]
+    assert said[0].start <= told[0].start and told[0].end <= said[0].end + 1
+
+
+def test_report_of_a_report_without_quotation_marks_keeps_the_innermost(nlp: Language) -> None:
+    """'The broadcaster said the minister said ...' without quoted words: the inner report."""
+    text = "The broadcaster said the minister said the border would reopen on Monday."
+    assert [q.speaker.name for q in _quotes(nlp, text)] == ["the minister"]

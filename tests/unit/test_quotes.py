@@ -7,9 +7,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from newswire_enrich._clauses import _object_and_clause, _subject_as_object
 from newswire_enrich.entities import extract_entities
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
-from newswire_enrich._clauses import _object_and_clause, _subject_as_object
 from newswire_enrich.quotes import extract_quotes
 from newswire_shared.schemas import Quote, QuoteKind
 

@@ -48,6 +48,8 @@ _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 _MAX_MIXED_PREFIX = 8
 #: Dependents of a speech verb that are no phrase it reports (another verb of the sentence).
 _NOT_PHRASE_DEPS = frozenset({"conj", "advcl", "ccomp", "parataxis", "npadvmod", "nsubj"})
+#: Finders of a quote that another report may hold ('X said Y told him "..."').
+_NESTABLE = frozenset({"quote-marks", "quote-in-clause"})
 #: Words a title may keep in lower case.
 _TITLE_SMALL_WORDS = words("quoted_title_small_words")
 #: Pronouns whose reported clause is no statement of a named speaker.
@@ -259,20 +261,38 @@ class _Extractor:
         marks = [(qm.open, qm.close) for qm in self.marks]
         reporting = [c for c in self.clauses if self._states(c) and not c.used]
         for c in reporting:
-            if any(o.verb.idx >= c.start and o.verb.idx < c.end for o in reporting if o is not c):
+            nested = self._nested_quote(c)
+            inside = [(s, e) for s, e in taken + marks if s < c.end and c.start < e]
+            if nested is None and any(
+                o.verb.idx >= c.start and o.verb.idx < c.end for o in reporting if o is not c
+            ):
                 continue  # keep the innermost report: "CCTV said Lavrov said ..."
-            if any(s < c.end and c.start < e for s, e in taken + marks):
+            if inside and (nested is None or any(s < c.start or e > c.end + 1 for s, e in inside)):
                 continue
             if _n_words(self.text[c.start : c.end]) < 4:
                 continue
             subj = subject_of(c.verb) or subject_of(c.verb, anywhere=True)
             if subj is None or subj.lower_ in _NOT_SPEAKERS:
                 continue
-            att = attribution(self.resolver.resolve(subj), c.verb.text, "reporting-clause")
+            found_by = "reporting-clause" if nested is None else "nested-report"
+            att = attribution(self.resolver.resolve(subj), c.verb.text, found_by)
             if not is_statement(c.verb) and not _someone(att, subj):
                 continue  # 'this suggests that ...', 'the details described her as ...'
+            if nested is not None and (att.speaker is None or att.speaker == nested.speaker.name):
+                continue
             self.quotes.append(_quote(self.text, c.start, c.end, QuoteKind.INDIRECT, att))
         self._according_indirect(taken + marks)
+
+    def _nested_quote(self, c: Clause) -> Quote | None:
+        """The quote another speech verb inside the clause reports: 'X said [Y told him
+        "..."]' - the clause is X's statement, the quoted words Y's."""
+        for q in self.quotes:
+            if not (c.start <= q.start and q.end <= c.end + 1) or q.found_by not in _NESTABLE:
+                continue
+            span = self.doc.char_span(c.start, q.start, alignment_mode="contract")
+            if span is not None and any(t.text == q.cue and is_quoting(t) for t in span):
+                return q
+        return None
 
     def _states(self, c: Clause) -> bool:
         """Whether a reported clause is somebody's statement (not a stance, not negated)."""
