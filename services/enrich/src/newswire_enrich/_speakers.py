@@ -1,8 +1,8 @@
 """Speaker resolution: from the word that names a speaker to a resolved name.
 
-The quote step finds *where* the speaker is named (the subject of a speech verb, the object
-of "according to", the name after a dash); :class:`SpeakerResolver` decides *who* that is.
-Rules, tried in order; the one that decided is the resolution's ``rule``:
+The quote step (:mod:`._attribution`) finds *where* the speaker is named (the subject of a
+speech verb, the object of "according to", the name after a dash); :class:`SpeakerResolver`
+decides *who* that is. Rules, tried in order; the one that decided is the resolution's ``rule``:
 
 ``mention``
     the token is inside an entity mention ("Lavrov", "Xi Jinping's", "President Xi"), is a
@@ -23,8 +23,15 @@ Rules, tried in order; the one that decided is the resolution's ``rule``:
 ``document``
     a statement, release or report as subject goes to its author ("her statement read",
     "The RCMP statement said", "a statement released by the Prime Minister's Office");
+``description->named``
+    a description of one person ("a spokeswoman for the hotels") goes to the person the same
+    or the next sentence names with that role ("The spokeswoman, Maria Chen, ...");
 ``description``
-    otherwise the noun phrase as written ("a spokesperson", "Surrey staff", "some critics").
+    otherwise the noun phrase as written, time phrases left out ("a spokesperson", "Surrey
+    staff", "some critics", "the president [in recent days]").
+
+An entity's name is cleaned the same way on every path (:func:`speaker_name`: no titles, no
+words glued on before a comma). The resolver keeps no state between calls.
 
 Everything the rules look at is precomputed once per document (mentions by token, subjects in
 order, role words and gender per entity), so one resolution is a bisect plus a short walk.

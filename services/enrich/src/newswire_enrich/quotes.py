@@ -6,8 +6,9 @@ Three finders, each recording itself as the quote's ``found_by``:
   statement (``quote-in-clause``, mixed); otherwise the passage itself, attributed by the
   strategies of :mod:`._attribution` (direct, or mixed when it sits in the writer's
   sentence);
-- reported clauses without quotation marks (:mod:`._clauses`): ``reporting-clause``,
-  indirect;
+- reported clauses (:mod:`._clauses`): ``reporting-clause``, indirect, outside quotation
+  marks; ``nested-report`` when the clause holds another speaker's quoted words ('X said Y
+  told him "..."': the report X's, the words Y's);
 - 'according to X' sentences: ``according-to``, indirect.
 
 Speakers are resolved by :class:`~newswire_enrich._speakers.SpeakerResolver`; how is the
