@@ -71,6 +71,19 @@ def _n_words(text: str) -> int:
     return sum(1 for w in text.split() if any(c.isalnum() for c in w))
 
 
+def _free(
+    c: Clause, nested: bool, reporting: list[Clause], occupied: list[tuple[int, int]]
+) -> bool:
+    """Whether no other report or quote claims a reported clause: no report inside it ("CCTV
+    said Lavrov said ...": the innermost one), no quoted words in it unless it is a nested
+    report, which must hold them whole."""
+    overlapping = [(s, e) for s, e in occupied if s < c.end and c.start < e]
+    if nested:
+        return all(c.start <= s and e <= c.end + 1 for s, e in overlapping)
+    inner = any(c.start <= o.verb.idx < c.end for o in reporting if o is not c)
+    return not inner and not overlapping
+
+
 def _someone(att: Attribution, subj: Token) -> bool:
     """Whether the speaker of a statement is someone: named, or described as people or a body."""
     if att.speaker is None:
@@ -262,27 +275,30 @@ class _Extractor:
         marks = [(qm.open, qm.close) for qm in self.marks]
         reporting = [c for c in self.clauses if self._states(c) and not c.used]
         for c in reporting:
-            nested = self._nested_quote(c)
-            inside = [(s, e) for s, e in taken + marks if s < c.end and c.start < e]
-            if nested is None and any(
-                o.verb.idx >= c.start and o.verb.idx < c.end for o in reporting if o is not c
-            ):
-                continue  # keep the innermost report: "CCTV said Lavrov said ..."
-            if inside and (nested is None or any(s < c.start or e > c.end + 1 for s, e in inside)):
-                continue
-            if _n_words(self.text[c.start : c.end]) < 4:
-                continue
-            subj = subject_of(c.verb) or subject_of(c.verb, anywhere=True)
-            if subj is None or subj.lower_ in _NOT_SPEAKERS:
-                continue
-            found_by = "reporting-clause" if nested is None else "nested-report"
-            att = attribution(self.resolver.resolve(subj), c.verb.text, found_by)
-            if not is_statement(c.verb) and not _someone(att, subj):
-                continue  # 'this suggests that ...', 'the details described her as ...'
-            if nested is not None and (att.speaker is None or att.speaker == nested.speaker.name):
-                continue
-            self.quotes.append(_quote(self.text, c.start, c.end, QuoteKind.INDIRECT, att))
+            q = self._report(c, reporting, taken + marks)
+            if q is not None:
+                self.quotes.append(q)
         self._according_indirect(taken + marks)
+
+    def _report(
+        self, c: Clause, reporting: list[Clause], occupied: list[tuple[int, int]]
+    ) -> Quote | None:
+        """The indirect quote of a reported clause, or None (taken, too short, nobody's)."""
+        nested = self._nested_quote(c)
+        if not _free(c, nested is not None, reporting, occupied):
+            return None
+        if _n_words(self.text[c.start : c.end]) < 4:
+            return None
+        subj = subject_of(c.verb) or subject_of(c.verb, anywhere=True)
+        if subj is None or subj.lower_ in _NOT_SPEAKERS:
+            return None
+        found_by = "reporting-clause" if nested is None else "nested-report"
+        att = attribution(self.resolver.resolve(subj), c.verb.text, found_by)
+        if not is_statement(c.verb) and not _someone(att, subj):
+            return None  # 'this suggests that ...', 'the details described her as ...'
+        if nested is not None and (att.speaker is None or att.speaker == nested.speaker.name):
+            return None
+        return _quote(self.text, c.start, c.end, QuoteKind.INDIRECT, att)
 
     def _nested_quote(self, c: Clause) -> Quote | None:
         """The quote another speech verb inside the clause reports: 'X said [Y told him
