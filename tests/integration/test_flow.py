@@ -162,9 +162,11 @@ def test_ingest_killed_mid_flight_resumes_without_duplicates(
         shutil.copy(seed, services.inbox / seed.name)
     processing = services.inbox / "processing"
     wait_until(
-        lambda: processing.exists()
-        and len(list(processing.iterdir())) == 5
-        and redis_client.llen("newswire.enrich") == 5,
+        lambda: (
+            processing.exists()
+            and len(list(processing.iterdir())) == 5
+            and redis_client.llen("newswire.enrich") == 5
+        ),
         30,
         what="5 files claimed and queued",
     )
