@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from newswire_enrich.lexicon import words
 from newswire_shared.schemas import EnrichedArticle
 
 from . import _minhash, _shingles
@@ -26,12 +27,7 @@ MIN_SALIENCE = 0.02
 #: Keywords kept per article (frequent longer words), a cheap topic fingerprint.
 MAX_KEYWORDS = 30
 _QUOTE_GRAM = 3
-_COMMON = frozenset(
-    "about after again against before being between could during every first found further "
-    "other their there these those three through under until where which while would years "
-    "people today since still should said says saying because another around world told added "
-    "including however according percent million billion thing things going great really".split()
-)
+_COMMON = words("topic_stopwords")
 _PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
 _ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 
