@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from newswire_enrich._speakers import speaker_name
+from newswire_enrich._speakers import plain_words_of, speaker_name
+from newswire_enrich.entities import extract_entities
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
+from newswire_enrich.quotes import extract_quotes
 from newswire_shared.schemas import QuoteKind
 from tests.unit.test_quotes import _quotes
 
@@ -168,6 +170,33 @@ def test_time_phrase_is_not_part_of_a_description(nlp: Language) -> None:
     """'The president in recent days argued ...': the speaker is 'The president'."""
     (q,) = _quotes(nlp, "The president in recent days has argued that the wall would be built.")
     assert q.speaker.name == "The president"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('It was a long night.\n\n"Truly great," Amazing added.', None),
+        ('Reviewers were split.\n\nIncredible said the cast was "the best in years".', None),
+        ('It was a long night.\n\n"Truly great," Yuni added.', "Yuni"),
+        ('It was a long night.\n\n"Truly great," Okafor added.', "Okafor"),
+    ],
+)
+def test_a_lone_adjective_is_no_speakers_name(
+    nlp: Language, text: str, speaker: str | None
+) -> None:
+    """A lone word the model knows only as an adjective or adverb ("Amazing") is no name;
+    a lone given name or surname still is."""
+    doc = nlp(text)
+    (q,) = extract_quotes(doc, extract_entities(doc), plain_words=plain_words_of(nlp))
+    assert q.speaker.name == speaker
+
+
+def test_plain_words_are_modifiers_only(nlp: Language) -> None:
+    """Words that are also nouns or verbs ("young", "brown") are not plain words: they may
+    be surnames."""
+    words = plain_words_of(nlp)
+    assert {"amazing", "incredible", "truly"} <= words
+    assert not {"young", "brown", "smith"} & words
 
 
 @pytest.mark.parametrize(

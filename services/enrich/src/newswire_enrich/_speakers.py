@@ -43,6 +43,7 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from newswire_shared.schemas import Entity, Speaker
@@ -137,9 +138,18 @@ class _EntityInfo:
 class SpeakerResolver:
     """Turns the token naming a speaker into a Speaker, using the entities' mentions."""
 
-    def __init__(self, doc: Doc, entities: list[Entity], text: str | None = None) -> None:
+    def __init__(
+        self,
+        doc: Doc,
+        entities: list[Entity],
+        text: str | None = None,
+        *,
+        plain_words: frozenset[str] = frozenset(),
+    ) -> None:
         """`text` is ``doc.text`` when the caller has it (rebuilt from the tokens on every
-        access: read it once)."""
+        access: read it once). `plain_words`: lower-case words the model knows only as
+        adjectives or adverbs (see :func:`plain_words_of`): alone, never a name."""
+        self._plain_words = plain_words
         self._doc = doc
         self._text = doc.text if text is None else text
         spans = sorted(
@@ -580,9 +590,19 @@ class SpeakerResolver:
         flat = [t for t in flat if t.idx >= self._line_start(tok)]
         name = self._text[flat[0].idx : flat[-1].idx + len(flat[-1])]
         trimmed = trim_name(name, 0, len(name), person=True)
-        if trimmed is None:
+        if trimmed is None or self._plain_word(name[trimmed[0] : trimmed[1]], tok):
             return _NONE
         return Resolution(Speaker(name=name[trimmed[0] : trimmed[1]]), "name")
+
+    def _plain_word(self, name: str, tok: Token) -> bool:
+        """A lone word no entity and no given name vouches for, that the model knows only as
+        an adjective or adverb ("Amazing", "Truly"): not a name."""
+        return (
+            " " not in name
+            and not tok.ent_type_
+            and name.lower() in self._plain_words
+            and not is_given_name(name)
+        )
 
     def _resolve_description(self, tok: Token) -> Resolution:
         if tok.lemma_.lower() in _DOCUMENT_NOUNS:
@@ -932,3 +952,17 @@ def speaker_name(name: str) -> str:
 
 def _relabel(res: Resolution, rule: str) -> Resolution:
     return Resolution(res.speaker, rule, res.entity)
+
+
+def plain_words_of(nlp: Language) -> frozenset[str]:
+    """Words the model's lemmatizer lists as adjectives or adverbs and never as nouns, verbs
+    or proper nouns (empty when the model has no such table)."""
+    for name in nlp.pipe_names:
+        lookups = getattr(nlp.get_pipe(name), "lookups", None)
+        if lookups is None or not lookups.has_table("lemma_index"):
+            continue
+        index = lookups.get_table("lemma_index")
+        modifiers = set(index.get("adj", [])) | set(index.get("adv", []))
+        others = {w for pos in ("noun", "verb", "propn") for w in index.get(pos, [])}
+        return frozenset(w for w in modifiers - others if w.isalpha())
+    return frozenset()

@@ -106,10 +106,16 @@ def _quote(text: str, start: int, end: int, kind: QuoteKind, att: Attribution) -
 
 
 class _Extractor:
-    def __init__(self, doc: Doc, entities: list[Entity], text: str | None = None) -> None:
+    def __init__(
+        self,
+        doc: Doc,
+        entities: list[Entity],
+        text: str | None,
+        plain_words: frozenset[str],
+    ) -> None:
         self.doc = doc
         self.text = doc.text if text is None else text
-        self.resolver = SpeakerResolver(doc, entities, self.text)
+        self.resolver = SpeakerResolver(doc, entities, self.text, plain_words=plain_words)
         self.clauses = find_clauses(doc, self.text)
         self.marks = find_quote_marks(self.text)
         self.ctx = Context(doc, self.text, self.resolver, self.marks)
@@ -342,13 +348,20 @@ class _Extractor:
             self.quotes.append(_quote(self.text, start, end, QuoteKind.INDIRECT, att))
 
 
-def extract_quotes(doc: Doc, entities: list[Entity], text: str | None = None) -> list[Quote]:
+def extract_quotes(
+    doc: Doc,
+    entities: list[Entity],
+    text: str | None = None,
+    *,
+    plain_words: frozenset[str] = frozenset(),
+) -> list[Quote]:
     """Find the attributed statements of `doc`, ordered by position.
 
     `text` is ``doc.text`` when the caller has it (``Doc.text`` is rebuilt from the tokens on
-    every access).
+    every access). `plain_words` (``_speakers.plain_words_of(nlp)``) keeps a lone adjective
+    or adverb from being taken for a speaker's name.
     """
-    ex = _Extractor(doc, entities, text)
+    ex = _Extractor(doc, entities, text, plain_words)
     ex.quote_marks()
     ex.indirect()
     return sorted(ex.quotes, key=lambda q: (q.start, q.end))

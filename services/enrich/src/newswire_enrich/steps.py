@@ -43,6 +43,7 @@ from newswire_enrich._chunks import (
     split_text,
 )
 from newswire_enrich._headline import headline_for_ner
+from newswire_enrich._speakers import plain_words_of
 from newswire_enrich.clean import CleanedArticle, clean_article
 from newswire_enrich.decisions import Removal, TypeChange
 from newswire_enrich.entities import BodyMention, body_mentions, group_mentions
@@ -223,15 +224,21 @@ class QuotesStep:
 
     name = "quotes"
 
+    def __init__(self) -> None:
+        self._plain_words: frozenset[str] = frozenset()
+
     def setup(self, nlp: Language) -> None:
-        """Nothing to prepare."""
+        """Read the words the model knows only as modifiers (never a speaker's name)."""
+        self._plain_words = plain_words_of(nlp)
 
     def run(self, article: ArticleState) -> None:
         """Fill ``article.quotes``; offsets point into the whole clean body."""
         parsed = article.require_parse(self.name)
         if len(parsed.pieces) == 1:
             ((_, doc),) = parsed.docs()
-            article.quotes = extract_quotes(doc, article.entities, article.text)
+            article.quotes = extract_quotes(
+                doc, article.entities, article.text, plain_words=self._plain_words
+            )
             return
         index = MentionIndex(article.entities)
         quotes: list[Quote] = []
@@ -239,7 +246,8 @@ class QuotesStep:
             # the piece with the text around it: speakers named before a cut, a quote
             # running on into the next paragraphs
             around, begin, end = parsed.shelf.around(k, QUOTE_CONTEXT_CHARS)
-            found = shift_quotes(extract_quotes(around, index.within(begin, end)), begin)
+            found = extract_quotes(around, index.within(begin, end), plain_words=self._plain_words)
+            found = shift_quotes(found, begin)
             quotes += [q for q in found if piece.start <= q.start < piece.end]
         article.quotes = quotes
 
