@@ -28,6 +28,13 @@ _PIECES = [
     "e\u0301",
     "Â\xa0",
     "&amp;",
+    "“Quoted,” ",
+    "— ",
+    "…",
+    "\xa0",
+    "•",
+    "â€",
+    "Ã",
 ]
 
 
@@ -38,6 +45,7 @@ def _ftfy(text: str) -> str:
 
 
 def test_fix_text_matches_ftfy_line_by_line() -> None:
+    """Random mixes of plain, inert and fixable pieces come out as ftfy makes them."""
     rnd = random.Random(7)
     for _ in range(2000):
         text = "".join(rnd.choice(_PIECES) for _ in range(rnd.randint(0, 12)))
@@ -45,8 +53,30 @@ def test_fix_text_matches_ftfy_line_by_line() -> None:
 
 
 def test_fix_text_keeps_plain_ascii() -> None:
+    """A plain ASCII text is returned as it is, not rebuilt."""
     text = "Nothing to fix here.\n\nNor here."
     assert _fix_text(text) is text
+
+
+#: The non-ASCII characters _fix_text leaves without asking ftfy.
+_INERT = ["\xa0", *(chr(c) for c in range(0x2010, 0x2028))]
+
+
+def test_inert_characters_are_left_alone_by_ftfy() -> None:
+    """Every pair and triple of the characters skipped (with letters around) is a text ftfy
+    does not change: skipping it is exact."""
+    for a in _INERT:
+        for b in _INERT:
+            for c in ["", *_INERT]:
+                text = f"A{a}b {b}C{c}d"
+                assert _ftfy(text) == text, repr(text)
+                assert _fix_text(text) is text
+
+
+def test_lead_byte_letters_still_go_to_ftfy() -> None:
+    """Mojibake needs a lead-byte letter (U+00C2-U+00F4): with one, the line is fixed."""
+    assert _fix_text("don\u00e2\u20ac\u2122t") == "don\u2019t"
+    assert _fix_text("ok\n\u00c3\u00a9t\u00c3\u00a9\n") == "ok\nété\n"
 
 
 def _scan(text: str) -> list[tuple[int, int, bool]]:

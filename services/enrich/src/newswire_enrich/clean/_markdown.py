@@ -18,10 +18,15 @@ _RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
 _QUOTE = re.compile(r"^(?:>\s?)+")
 _BULLET = re.compile(r"^[*+]\s+(?=\S)")
 _CODE = re.compile(r"`([^`\n]+)`")
+#: A line without these characters (or a leading dash or plus) carries no markup to strip.
+_MAY_HAVE_MARKUP = re.compile(r"^\s*[-+#>]|[\[*_`]")
+_SPACES = re.compile(r" {2,}")
 
 
 def strip_markdown_line(line: str) -> tuple[str, bool]:
     """Return the line without markdown markup, and whether it was a markdown heading."""
+    if not _MAY_HAVE_MARKUP.search(line):
+        return _SPACES.sub(" ", line).strip(), False
     if _RULE.match(line) or _LINK_DEF.match(line):
         return "", False
     heading = False
@@ -39,7 +44,7 @@ def strip_markdown_line(line: str) -> tuple[str, bool]:
     line = _EM_STAR.sub(r"\1", line)
     line = _EM_UNDERSCORE.sub(r"\1", line)
     line = _STRAY_STRONG.sub("", line)
-    line = re.sub(r" {2,}", " ", line).strip()
+    line = _SPACES.sub(" ", line).strip()
     return line, heading
 
 

@@ -11,9 +11,13 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HSPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANKS = re.compile(r"\n{3,}")
-#: What ftfy may change in ASCII text: control characters (and the terminal escapes that one
-#: of them starts); tab and line feed excepted.
-_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: A character ftfy (with :data:`_FTFY`) may change, or that may be part of mojibake: anything
+#: but tab, line feed, printable ASCII, the no-break space and the punctuation of U+2010-U+2027
+#: (dashes, curly quotes, bullet, ellipsis). Those few are NFC-stable, not C1 controls,
+#: ligatures or wide forms, and cannot make mojibake alone: every UTF-8 sequence misread as
+#: Latin-1/cp1252 starts with a lead byte shown as a letter of U+00C2-U+00F4 (tested against
+#: ftfy in test_normalize.py).
+_FTFY_MAY_CHANGE = re.compile(r"[^\t\n\x20-\x7e\u00a0\u2010-\u2027]")
 #: ftfy's settings: no HTML unescaping, quotes and line breaks left as they are, NFC.
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False,
@@ -41,12 +45,11 @@ def _fix_text(text: str) -> str:
     as they are.
 
     ftfy fixes a text line by line (each segment up to and including its ``"\n"``, alone),
-    and with these settings a line of ASCII without control characters comes out unchanged:
-    every fix but the removal of control characters and terminal escapes concerns non-ASCII
-    characters only. Such lines are kept as they are, the others go through ftfy (most lines
-    of an article are plain ASCII).
+    and with these settings a line without a character of :data:`_FTFY_MAY_CHANGE` comes out
+    unchanged. Such lines are kept as they are, the others go through ftfy (most lines of an
+    article are plain ASCII with curly quotes and dashes).
     """
-    if text.isascii() and not _ASCII_CONTROL.search(text):
+    if not _FTFY_MAY_CHANGE.search(text):
         return text
     if len(text) > _FTFY.max_decode_length:  # ftfy would cut a line this long itself
         return ftfy.fix_text(text, _FTFY)
@@ -55,8 +58,8 @@ def _fix_text(text: str) -> str:
     while pos < end:
         brk = text.find("\n", pos) + 1 or end
         line = text[pos:brk]
-        plain = line.isascii() and not _ASCII_CONTROL.search(line)
-        out.append(line if plain else ftfy.fix_text(line, _FTFY))
+        inert = not _FTFY_MAY_CHANGE.search(line)
+        out.append(line if inert else ftfy.fix_text(line, _FTFY))
         pos = brk
     return "".join(out)
 

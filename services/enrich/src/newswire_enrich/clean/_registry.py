@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 from newswire_enrich.decisions import MAX_REMOVED_CHARS, Removal
@@ -239,6 +240,12 @@ def _named(m: re.Match[str], rules: tuple[Rule, ...]) -> Rule:
     return rules[int(name[1:])]
 
 
+#: Lines checked more than once per article (page evidence, then line by line) are looked up
+#: once; bounded, so a long article's lines do not stay in memory.
+_LINE_CACHE = 4096
+
+
+@lru_cache(maxsize=_LINE_CACHE)
 def line_rule(line: str) -> Rule | None:
     """The rule that makes a single line of page text residue, or None when it may be text."""
     if not text.words(line):
@@ -257,11 +264,13 @@ def safe_rule(line: str) -> Rule | None:
     return next((r for r in _SAFE_RULES if _fires(r, line)), None)
 
 
+@lru_cache(maxsize=_LINE_CACHE)
 def is_widget_line(line: str) -> bool:
     """Navigation, account, share or comment-form furniture that only whole pages carry."""
     return bool(_WIDGET_PATTERN.match(line)) or any(_fires(r, line) for r in _WIDGET_PREDICATES)
 
 
+@lru_cache(maxsize=_LINE_CACHE)
 def class_rule(token: str) -> Rule | None:
     """The rule that prunes a container with this class or id word."""
     m = _CSS_PATTERN.search(token)

@@ -8,6 +8,7 @@ sentence of one particular article.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from newswire_enrich.lexicon import pairs
 from newswire_enrich.lexicon import words as lexicon_words
@@ -168,6 +169,7 @@ def words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
+@lru_cache(maxsize=4096)
 def line_key(text: str) -> str:
     """A line's words, case-folded and joined by single spaces: what two printings of the
     same line (headline and <title>, a repeated paragraph) have in common."""
@@ -213,6 +215,7 @@ def is_block_start(line: str) -> bool:
     return bool(_BLOCK_START.match(line))
 
 
+@lru_cache(maxsize=4096)
 def parse_date(line: str) -> str | None:
     """Return the ISO date (YYYY-MM-DD) written in the line, if any."""
     m = _DATE_ISO.search(line)
