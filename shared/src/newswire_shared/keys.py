@@ -60,6 +60,16 @@ class RedisKeys:
         return f"{self.prefix}:failures"
 
     @property
+    def stories(self) -> str:
+        """Stream of story updates (one entry per article added, see ``story_tracker``)."""
+        return f"{self.prefix}:stories"
+
+    @property
+    def story_index(self) -> str:
+        """Prefix of the story index keys (``{story_index}:art:{job id}``, ...)."""
+        return f"{self.prefix}:stories"
+
+    @property
     def inflight(self) -> str:
         """Set of job ids queued and not yet finished."""
         return f"{self.prefix}:inflight"
