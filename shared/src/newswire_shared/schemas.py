@@ -218,6 +218,19 @@ class EnrichedArticle(_Model):
     url: str | None = None
     entities: list[Entity] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
+    story_id: str | None = Field(
+        default=None,
+        description="The story this article belongs to (see `Story`); None when stories are "
+        "off (`NEWSWIRE_STORIES=false`, one-shot `newswire enrich`). A story later merged "
+        "into another keeps its id here; `newswire story ID` resolves it.",
+    )
+    duplicate_of: str | None = Field(
+        default=None,
+        description="Job id of the earlier article whose text this one (almost) repeats.",
+    )
+    similarity: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Text similarity to `duplicate_of`."
+    )
     extensions: dict[str, JsonValue] = Field(
         default_factory=dict,
         exclude_if=lambda value: not value,

@@ -22,10 +22,11 @@ from pydantic import ValidationError
 from newswire_enrich import _metrics
 from newswire_enrich.errors import BadInputError, InvalidJobError, TransientError
 from newswire_enrich.publish import Publisher
+from newswire_enrich.story_tracker import StoryTracker
 from newswire_shared.keys import RedisKeys
 from newswire_shared.logs import get_logger
 from newswire_shared.redis_conn import is_redis_away
-from newswire_shared.schemas import ArticleJob, EnrichedArticle, FailureRecord
+from newswire_shared.schemas import ArticleJob, EnrichedArticle, FailureRecord, StepTiming
 
 log = get_logger(__name__)
 
@@ -73,6 +74,8 @@ class JobRunner:
     keys: RedisKeys
     max_retries: int = 5
     max_deliveries: int = 3
+    #: story assignment and records; None with ``NEWSWIRE_STORIES=false``
+    stories: StoryTracker | None = None
 
     def run(self, payload: Any, *, retries: int = 0) -> Outcome:
         """Process one delivery of `payload`; raise :class:`Retry` for transient errors."""
@@ -109,8 +112,10 @@ class JobRunner:
                 job.job_id, job.source.filename, _PoisonError(reason), started, retries
             )
         try:
-            result = self.pipeline.enrich(job)
+            result, merged = self._with_story(self.pipeline.enrich(job))
             fresh = self.publisher.publish(result)
+            if self.stories is not None:
+                self.stories.record(job.job_id, merged=merged)
         except BadInputError as exc:
             return self._fail(job.job_id, job.source.filename, exc, started, retries)
         except SoftTimeLimitExceeded as exc:
@@ -141,14 +146,28 @@ class JobRunner:
         the results folder in use holds its result, enriching again only if it does not."""
         try:
             if not self.publisher.has_result_file(job.job_id):
-                self.publisher.write_result_file(self.pipeline.enrich(job))
+                result, _ = self._with_story(self.pipeline.enrich(job))
+                self.publisher.write_result_file(result)
                 log.info("result_rewritten", results_dir=str(self.publisher.results_dir))
+            if self.stories is not None:  # a crash may have come before the story record
+                self.stories.record(job.job_id)
         except BadInputError as exc:
             return self._fail(job.job_id, job.source.filename, exc, started, retries)
         self.publisher.mark_refreshed(job.job_id)
         log.info("job_finished", outcome="duplicate", seconds=_since(started))
         _metrics.job_done("duplicate", started)
         return Outcome("duplicate", job.job_id)
+
+    def _with_story(self, result: EnrichedArticle) -> tuple[EnrichedArticle, bool]:
+        """`result` with its story (when stories are on), timed as the step ``stories``,
+        and whether its assignment merged stories. Idempotent: a redelivery gets the same."""
+        if self.stories is None:
+            return result, False
+        started = time.perf_counter()
+        result, assignment = self.stories.assign(result)
+        timing = StepTiming(step="stories", seconds=round(time.perf_counter() - started, 6))
+        info = result.pipeline.model_copy(update={"timings": [*result.pipeline.timings, timing]})
+        return result.model_copy(update={"pipeline": info}), bool(assignment.absorbed)
 
     def _count_delivery(self, job_id: str, retries: int) -> int:
         key = self.keys.deliveries(job_id)

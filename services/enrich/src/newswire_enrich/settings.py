@@ -75,6 +75,11 @@ class WorkerSettings(CommonSettings):
     """Where results go, which model runs, and how hard a job is retried."""
 
     results_dir: Path = Field(default=Path("results"), description="One <job id>.json each.")
+    stories: bool = Field(
+        default=True,
+        description="Group articles into stories across outlets (story_id, duplicate_of in "
+        "each result; records in <results_dir>/stories/ and on the stream <prefix>:stories).",
+    )
     spacy_model: str = Field(default=DEFAULT_MODEL, description="spaCy pipeline package name.")
     concurrency: int = Field(default=1, ge=1, description="Worker processes.")
     task_time_limit: int = Field(default=600, ge=10, le=1800, description="Hard limit, seconds.")

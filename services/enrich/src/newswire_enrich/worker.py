@@ -41,6 +41,7 @@ from celery.signals import (
     worker_shutdown,
 )
 from pydantic import ValidationError
+from redis import Redis
 
 from newswire_enrich import _metrics
 from newswire_enrich.jobs import JobRunner, Retry
@@ -48,6 +49,8 @@ from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.publish import Publisher
 from newswire_enrich.settings import WorkerSettings
 from newswire_enrich.steps import StepError
+from newswire_enrich.stories import StoryIndex
+from newswire_enrich.story_tracker import StoryTracker
 from newswire_shared.keys import ENRICH_TASK, RedisKeys
 from newswire_shared.logs import configure_logging, get_logger
 from newswire_shared.queueing import make_celery
@@ -81,6 +84,16 @@ def load_pipeline(settings: WorkerSettings) -> Pipeline:
         )
         _exit_unusable(settings, "model_unavailable", error)
     return pipeline
+
+
+def story_tracker(settings: WorkerSettings, client: Redis, keys: RedisKeys) -> StoryTracker:
+    """The story assignment of a worker: the shared index, records in ``results/stories``."""
+    return StoryTracker(
+        StoryIndex(client, prefix=keys.story_index),
+        keys,
+        settings.results_dir / "stories",
+        settings.results_stream_maxlen,
+    )
 
 
 def _exit_unusable(settings: WorkerSettings, event: str, error: str) -> NoReturn:
@@ -122,6 +135,7 @@ def create_app(settings: WorkerSettings, pipeline: Pipeline | None = None) -> Ce
                 keys=keys,
                 max_retries=settings.max_retries,
                 max_deliveries=settings.max_deliveries,
+                stories=story_tracker(settings, client, keys) if settings.stories else None,
             )
         return state["runner"]
 
