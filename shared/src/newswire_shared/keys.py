@@ -13,6 +13,16 @@ key                        type    what
 ``{p}:inflight``           set     job ids queued and not yet published or failed
 ``{p}:stats``              hash    counters: queued, done, failed, duplicates
 ``{p}:ingest:alive``       string  heartbeat of the watcher loop (expires)
+``{p}:names``              hash    file name below the inbox (``Source.path`` or
+                                  ``Source.filename``) -> its job ids, space-separated,
+                                  newest last (at most 8): ``newswire status --file``
+``{p}:names:seen``         zset    the same names by when they were last queued: the
+                                  oldest beyond 1,000,000 names are trimmed from both
+                                  (:mod:`newswire_shared.name_index`)
+``{p}:stories``            stream  story updates; ``{p}:stories:...``: the story index
+                                  (``newswire_enrich.stories``):
+                                  ``recent`` and ``size`` zsets, ``story:{id}`` and
+                                  ``art:{job}`` hashes, ``absorbed:{id}`` strings
 =========================  ======  ======================================================
 """
 
@@ -83,3 +93,35 @@ class RedisKeys:
     def ingest_alive(self) -> str:
         """Heartbeat key of the ingest watcher."""
         return f"{self.prefix}:ingest:alive"
+
+    @property
+    def names(self) -> str:
+        """Hash of file names (path below the inbox) to their job ids, newest last."""
+        return f"{self.prefix}:names"
+
+    @property
+    def names_seen(self) -> str:
+        """Sorted set of the file names in :attr:`names` by when they were last queued."""
+        return f"{self.prefix}:names:seen"
+
+    @property
+    def stories_recent(self) -> str:
+        """Sorted set of live story ids by their last event time (epoch seconds)."""
+        return f"{self.story_index}:recent"
+
+    @property
+    def stories_size(self) -> str:
+        """Sorted set of live story ids by their number of articles."""
+        return f"{self.story_index}:size"
+
+    def story(self, story_id: str) -> str:
+        """Hash of a story in the index: ``first``, ``last``, ``n`` (articles)."""
+        return f"{self.story_index}:story:{story_id}"
+
+    def story_absorbed(self, story_id: str) -> str:
+        """The id of the story that absorbed story `story_id` (a string key)."""
+        return f"{self.story_index}:absorbed:{story_id}"
+
+    def story_article(self, job_id: str) -> str:
+        """Hash of an article in the story index; field ``story`` is its story id."""
+        return f"{self.story_index}:art:{job_id}"

@@ -37,6 +37,7 @@ from newswire_ingest.watch import InboxWatcher
 from newswire_shared.errors import RejectedFileError
 from newswire_shared.keys import INGEST_GROUP, RedisKeys
 from newswire_shared.logs import get_logger
+from newswire_shared.name_index import record_names
 from newswire_shared.queueing import time_limits_for
 from newswire_shared.redis_conn import auth_error, is_auth_error, is_redis_away, wait_for_redis
 from newswire_shared.schemas import ArticleJob, FailureRecord
@@ -348,6 +349,7 @@ class IngestService:
                     },
                 )
                 pipe.sadd(self.keys.inflight, job.job_id)
+            record_names(pipe, self.keys, [job for job, _ in claimed], now)
             if fresh:
                 pipe.hincrby(self.keys.stats, "queued", len(fresh))
             if joining:
@@ -403,6 +405,7 @@ class IngestService:
             log.info("retrying_failed_job", job_id=job_id, previous=failure.reason)
         key = self.keys.job(job_id)
         pipe.hset(key, mapping={"state": "queued", "filename": job.source.filename})
+        record_names(pipe, self.keys, [job], self.wall_clock())
         if not live:
             now = self.wall_clock()
             pipe.hset(key, mapping={"queued_at": _iso(now), "queued_ts": f"{now:.3f}"})
