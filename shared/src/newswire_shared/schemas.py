@@ -96,6 +96,13 @@ class ArticleJob(_Model):
     job_id: str = Field(pattern=r"^[0-9a-f]{16}$", description="Content hash: same bytes, same id.")
     source: Source
     text: str = Field(description="The file's content decoded to text (sent as UTF-8 JSON).")
+    revision: int = Field(
+        default=0,
+        ge=0,
+        exclude_if=lambda value: value == 0,
+        description="0 for a dropped file; 1, 2, ... when `newswire reprocess` enriches the "
+        "same original again (absent when 0).",
+    )
 
 
 class Mention(_Model):
@@ -235,6 +242,13 @@ class EnrichedArticle(_Model):
         default_factory=dict,
         exclude_if=lambda value: not value,
         description="What steps added to the pipeline found, under each step's name.",
+    )
+    revision: int = Field(
+        default=0,
+        ge=0,
+        exclude_if=lambda value: value == 0,
+        description="0 for the first enrichment (absent when 0); 1, 2, ... for results of "
+        "`newswire reprocess`, each replacing the one before (same job id).",
     )
     pipeline: PipelineInfo
     enriched_at: datetime
