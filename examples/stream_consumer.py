@@ -521,7 +521,9 @@ class StreamConsumer:
                         self.drain_pending()
                     next_claim = time.monotonic() + self.config.claim_every_s
                 got = self.read_new(None if once else self.config.block_ms)
-                failures = 0
+                if failures:
+                    log.info("Redis reachable again")
+                    failures = 0
                 if once and not got:
                     return self.counts
             except redis.AuthenticationError:
