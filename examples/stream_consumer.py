@@ -141,7 +141,8 @@ def parse_result(fields: dict[str, str]) -> ArticleUpdate:
         publisher=_optional_text(result.get("publisher")),
         # Set by the story step; absent from results of newswire versions without stories.
         story_id=_optional_text(result.get("story_id")),
-        revision=_count(fields.get("revision", "0"), "revision"),
+        # The entry's field; the result JSON carries the same number (absent when 0).
+        revision=_count(fields.get("revision") or str(result.get("revision", 0)), "revision"),
         json=fields["result"],
     )
 

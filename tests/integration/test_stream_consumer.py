@@ -58,7 +58,7 @@ def _job(n: int) -> str:
     return f"{n:016x}"
 
 
-def result_json(n: int, title: str, story_id: str | None = None) -> str:
+def result_json(n: int, title: str, story_id: str | None = None, revision: int = 0) -> str:
     """A valid EnrichedArticle JSON for job `n`; `story_id` as the story step adds it."""
     article = EnrichedArticle(
         job_id=_job(n),
@@ -74,6 +74,7 @@ def result_json(n: int, title: str, story_id: str | None = None) -> str:
         publisher=f"Outlet {n}",
         pipeline=PipelineInfo(newswire_version="test"),
         enriched_at=NOW,
+        revision=revision,
     )
     if story_id is None:
         return article.model_dump_json()
@@ -97,7 +98,7 @@ def add_result(
     client: redis.Redis, n: int, title: str, revision: int | None = None
 ) -> tuple[str, str]:
     """XADD a results entry as the worker does (``revision`` only on re-enrichment)."""
-    fields = {"job_id": _job(n), "result": result_json(n, title)}
+    fields = {"job_id": _job(n), "result": result_json(n, title, revision=revision or 0)}
     if revision is not None:
         fields["revision"] = str(revision)
     return RESULTS, str(client.xadd(RESULTS, fields))  # type: ignore[arg-type]
@@ -283,7 +284,7 @@ def test_forgotten_article_leaves_its_story_and_late_events_follow_the_survivor(
     add_story(client, 2, 2, "article", [2])
     add_story(client, 1, 1, "forgotten", [])
     add_story(client, 2, 1, "merged", [1, 2], absorbed=(1,))
-    client.xadd(RESULTS, {"job_id": _job(1), "result": result_json(1, "A2", _job(1)),
+    client.xadd(RESULTS, {"job_id": _job(1), "result": result_json(1, "A2", _job(1), 1),
                           "revision": "1"})  # fmt: skip
     add_story(client, 1, 1, "article", [1])  # a worker's late entry about absorbed story 1
 
