@@ -7,6 +7,9 @@
     newswire worker                                       an enrichment worker alone
     newswire enrich FILE... --out DIR [--explain]         one-shot, no Redis
     newswire status [--json]                              waiting, running, done, failed
+    newswire status --file NAME [--json]                  the jobs of a dropped file
+    newswire stories [--recent|--largest] [--limit N]     stories, most recent first
+    newswire story ID [--json]                            one story: articles, quotes
     newswire health --heartbeat FILE --max-age S          container probe
     newswire schema [--write]                             JSON Schemas of the messages
 
@@ -241,36 +244,199 @@ def enrich(files: tuple[Path, ...], out_dir: Path, model: str | None, explain: b
     sys.exit(1 if failed else 0)
 
 
+def _results_dir(results: Path | None) -> Path:
+    """The results folder: ``--results``, else ``NEWSWIRE_RESULTS_DIR``, else ``results``
+    (the workers' and ``newswire run``'s default)."""
+    if results is not None:
+        return results
+    return Path(os.environ.get("NEWSWIRE_RESULTS_DIR") or "results")
+
+
+def _redis_url(data_dir: Path) -> tuple[str, bool]:
+    """The Redis URL of the pipeline and whether it was configured (``REDIS_URL``, or the
+    private Redis of a ``newswire run`` on `data_dir`) rather than the default."""
+    from newswire.local import url_file
+    from newswire_shared.settings import CommonSettings
+
+    env_url = os.environ.get("NEWSWIRE_REDIS_URL") or os.environ.get("REDIS_URL")
+    if env_url:
+        return env_url, True
+    local = url_file(data_dir)
+    if local.exists():
+        return local.read_text().strip(), True
+    return str(CommonSettings().redis_url), False
+
+
+def _redis_failure(exc: Exception, client: Any, url: str, what: str) -> CliError | None:
+    """The one-line error for a Redis error met by command `what`; None for other errors."""
+    import redis
+
+    from newswire_shared.redis_conn import auth_error, is_auth_error, redacted_url
+
+    if is_auth_error(exc):
+        return CliError(str(auth_error(client, exc, what)))
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        return CliError(f"cannot reach Redis at {redacted_url(url)}: {exc}")
+    return None
+
+
+def _width(wide: int) -> int:
+    """Columns of the terminal on stdout; `wide` when stdout is no terminal (a pipe, a file)."""
+    import shutil
+
+    return shutil.get_terminal_size((wide, 24)).columns if sys.stdout.isatty() else wide
+
+
+def _story_client(data_dir: Path, what: str, folder: Path) -> Any:
+    """A client of the pipeline's Redis, or None when it cannot be reached (the stories are
+    then read from `folder`; said on stderr when a Redis was configured)."""
+    import redis
+
+    from newswire_shared.redis_conn import is_auth_error, redacted_url, redis_client
+    from newswire_shared.settings import CommonSettings
+
+    url, configured = _redis_url(data_dir)
+    client = redis_client(CommonSettings(redis_url=url))
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        away = isinstance(exc, redis.ConnectionError | redis.TimeoutError)
+        if is_auth_error(exc) or not away:  # refused credentials are no outage (ConnectionError)
+            raise _redis_failure(exc, client, url, what) or exc from None
+        if configured:
+            line = one_line(f"Redis at {redacted_url(url)} not reachable ({exc}); reading {folder}")
+            click.echo(f"newswire: {line}", err=True)
+        return None
+    return client
+
+
+def _file_status(client: Any, keys: Any, name: str, results_dir: Path, as_json: bool) -> None:
+    """Print the jobs of the dropped files called `name` (``status --file``)."""
+    from newswire._story_store import StoryStore
+    from newswire.lookup import find_jobs, find_rejected
+    from newswire.status import file_reports, render_file_reports
+
+    jobs = find_jobs(client, keys, name) + find_rejected(client, keys, name)
+    if not jobs:
+        raise CliError(f"no file '{name}' was queued or refused (see 'newswire status --help')")
+    store = StoryStore(results_dir, client, keys)
+    done = [j.job_id for j in jobs if j.job_id is not None and j.state == "done"]
+    reports = file_reports(jobs, results_dir, store.stories_of_jobs(done))
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports]))
+    else:
+        click.echo(render_file_reports(reports))
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=_DATA_DIR)
-def status(as_json: bool, data_dir: Path) -> None:
+@click.option(
+    "--file", "file_name", metavar="NAME", default=None,
+    help="Show the jobs of the dropped file NAME instead: its name or its path below the "
+    "inbox, or a glob pattern ('*.html', 'agency/*'): job id, state, result, story, failure.",
+)  # fmt: skip
+@click.option(
+    "--results", type=click.Path(path_type=Path), default=None,
+    help="Results folder, for --file (default NEWSWIRE_RESULTS_DIR, else ./results).",
+)  # fmt: skip
+def status(as_json: bool, data_dir: Path, file_name: str | None, results: Path | None) -> None:
     """Show jobs waiting in the queue, running in a worker, done and failed."""
     import redis
 
-    from newswire.local import url_file
     from newswire.status import read_status
     from newswire_shared.keys import RedisKeys
-    from newswire_shared.redis_conn import auth_error, is_auth_error, redacted_url, redis_client
+    from newswire_shared.redis_conn import redis_client
     from newswire_shared.settings import CommonSettings
 
     settings = CommonSettings()
-    env_url = os.environ.get("NEWSWIRE_REDIS_URL") or os.environ.get("REDIS_URL")
-    local = url_file(data_dir)
-    url = env_url or (local.read_text().strip() if local.exists() else str(settings.redis_url))
+    url, _ = _redis_url(data_dir)
     client = redis_client(CommonSettings(redis_url=url))
+    keys = RedisKeys(settings.key_prefix)
     try:
-        state = read_status(client, RedisKeys(settings.key_prefix), settings.queue)
+        if file_name is not None:
+            _file_status(client, keys, file_name, _results_dir(results), as_json)
+            return
+        state = read_status(client, keys, settings.queue)
     except redis.RedisError as exc:
-        if is_auth_error(exc):
-            raise CliError(str(auth_error(client, exc, "status"))) from None
-        if not isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-            raise
-        raise CliError(f"cannot reach Redis at {redacted_url(url)}: {exc}") from None
+        raise _redis_failure(exc, client, url, "status") or exc from None
     if as_json:
         click.echo(json.dumps(state.as_dict()))
     else:
         click.echo(state.line() + f" | ingest {'alive' if state.ingest_alive else 'NOT SEEN'}")
+
+
+@cli.command()
+@click.option("--recent", "order", flag_value="recent", default=True, help="Most recent first.")
+@click.option("--largest", "order", flag_value="largest", help="Most articles first.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option(
+    "--results", type=click.Path(path_type=Path), default=None,
+    help="Results folder (default NEWSWIRE_RESULTS_DIR, else ./results); stories are in its "
+    "stories/ folder.",
+)  # fmt: skip
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=_DATA_DIR)
+def stories(order: str, limit: int, as_json: bool, results: Path | None, data_dir: Path) -> None:
+    """List stories: id, articles, first and last seen, title, top entities."""
+    import redis
+
+    from newswire._story_store import StoryStore
+    from newswire.stories_view import render_list, summarize
+    from newswire_shared.keys import RedisKeys
+    from newswire_shared.settings import CommonSettings
+
+    results_dir = _results_dir(results)
+    folder = results_dir / "stories"
+    client = _story_client(data_dir, "stories", folder)
+    store = StoryStore(results_dir, client, RedisKeys(CommonSettings().key_prefix))
+    try:
+        found = store.listing("largest" if order == "largest" else "recent", limit)
+    except redis.RedisError as exc:
+        url, _ = _redis_url(data_dir)
+        raise _redis_failure(exc, client, url, "stories") or exc from None
+    summaries = [summarize(story) for story in found]
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in summaries]))
+    else:
+        click.echo(render_list(summaries, width=_width(wide=160)))
+
+
+@cli.command()
+@click.argument("ident", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the story record as it is stored.")
+@click.option(
+    "--results", type=click.Path(path_type=Path), default=None,
+    help="Results folder (default NEWSWIRE_RESULTS_DIR, else ./results).",
+)  # fmt: skip
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=_DATA_DIR)
+def story(ident: str, as_json: bool, results: Path | None, data_dir: Path) -> None:
+    """Show the story ID (a story id, the id of a story merged into another, or a job id)."""
+    import redis
+
+    from newswire._story_store import StoryNotFoundError, StoryStore
+    from newswire.stories_view import render_story
+    from newswire_shared.keys import RedisKeys
+    from newswire_shared.settings import CommonSettings
+
+    results_dir = _results_dir(results)
+    client = _story_client(data_dir, "story", results_dir / "stories")
+    store = StoryStore(results_dir, client, RedisKeys(CommonSettings().key_prefix))
+    try:
+        found = store.resolve(ident)
+    except StoryNotFoundError as exc:
+        raise CliError(str(exc)) from None
+    except redis.RedisError as exc:
+        url, _ = _redis_url(data_dir)
+        raise _redis_failure(exc, client, url, "story") or exc from None
+    if found.via == "absorbed":
+        click.echo(f"newswire: story {ident} was merged into {found.story.story_id}", err=True)
+    elif found.via == "job":
+        click.echo(f"newswire: job {ident} is in story {found.story.story_id}", err=True)
+    if as_json:
+        click.echo(found.text, nl=not found.text.endswith("\n"))
+    else:
+        click.echo(render_story(found.story, width=min(_width(wide=100), 120)))
 
 
 @cli.command()

@@ -6,14 +6,20 @@ the ``unacked`` hash until the worker acknowledges it). With prefetch 1 a worker
 one message at a time, so ``unacked`` counts the jobs being enriched (a worker re-checking the
 result of content published before runs a job that is not in ``inflight``: it counts as running,
 so ``backlog`` is the larger of ``inflight`` and waiting + running).
+
+``newswire status --file NAME`` shows the jobs of dropped files instead
+(:func:`file_reports`, found by :mod:`newswire.lookup`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import redis
 
+from newswire.lookup import FileJob
 from newswire_ingest._broker import BrokerView
 from newswire_shared.keys import RedisKeys
 
@@ -93,3 +99,50 @@ def read_status(client: redis.Redis, keys: RedisKeys, queue: str) -> PipelineSta
         failures_stream=int(failures),
         ingest_alive=bool(alive),
     )
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """A job of a dropped file, with its result file and story (``status --file``)."""
+
+    job: FileJob
+    result: Path | None
+    result_exists: bool
+    story_id: str | None
+
+    def as_dict(self) -> dict[str, str | bool | None]:
+        """The report as plain JSON-ready values."""
+        return {
+            **self.job.as_dict(),
+            "result": str(self.result) if self.result is not None else None,
+            "result_exists": self.result_exists,
+            "story_id": self.story_id,
+        }
+
+
+def file_reports(
+    jobs: Sequence[FileJob], results_dir: Path, stories: Mapping[str, str | None]
+) -> list[FileReport]:
+    """Reports of `jobs`: a done job's result file in `results_dir` and its story."""
+    reports = []
+    for job in jobs:
+        result = results_dir / f"{job.job_id}.json" if job.job_id and job.state == "done" else None
+        story = stories.get(job.job_id) if job.job_id else None
+        reports.append(FileReport(job, result, result is not None and result.is_file(), story))
+    return reports
+
+
+def render_file_reports(reports: Sequence[FileReport]) -> str:
+    """One line per job: name, job id, state, then the result and story, or the failure."""
+    name_width = min(max((len(r.job.name) for r in reports), default=4), 40)
+    lines = []
+    for r in reports:
+        parts = [f"{r.job.name:<{name_width}}", f"{r.job.job_id or '-':<16}", f"{r.job.state:<10}"]
+        if r.result is not None:
+            parts.append(str(r.result) + ("" if r.result_exists else " (missing)"))
+        if r.story_id:
+            parts.append(f"story {r.story_id}")
+        if r.job.reason:
+            parts.append(r.job.reason if r.job.job_id else f"refused by ingest: {r.job.reason}")
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
