@@ -30,6 +30,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy --strict examples/stream_consumer.py
 
 test: install lint typecheck
 	$(BIN)/pytest
