@@ -10,6 +10,7 @@
     newswire status --file NAME [--json]                  the jobs of a dropped file
     newswire stories [--recent|--largest] [--limit N]     stories, most recent first
     newswire story ID [--json]                            one story: articles, quotes
+    newswire reprocess [JOB_ID...] [--name P] [--all]     enrich again from inbox/done/
     newswire health --heartbeat FILE --max-age S          container probe
     newswire schema [--write]                             JSON Schemas of the messages
 
@@ -437,6 +438,77 @@ def story(ident: str, as_json: bool, results: Path | None, data_dir: Path) -> No
         click.echo(found.text, nl=not found.text.endswith("\n"))
     else:
         click.echo(render_story(found.story, width=min(_width(wide=100), 120)))
+
+
+@cli.command()
+@click.argument("job_ids", nargs=-1, metavar="[JOB_ID]...")
+@click.option(
+    "--name", "pattern", metavar="PATTERN", default=None,
+    help="The files of this name, path below the inbox or glob pattern ('*.html', 'agency/*').",
+)  # fmt: skip
+@click.option("--all", "everything", is_flag=True, help="Every file in the inbox's done/.")
+@click.option("--dry-run", is_flag=True, help="List what would be queued; queue nothing.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=_DATA_DIR)
+@click.option(
+    "--inbox", type=click.Path(path_type=Path), default=None,
+    help="The inbox whose done/ holds the originals (default NEWSWIRE_INBOX, else ./inbox).",
+)  # fmt: skip
+@click.option(
+    "--results", type=click.Path(path_type=Path), default=None,
+    help="Results folder (default NEWSWIRE_RESULTS_DIR, else ./results).",
+)  # fmt: skip
+def reprocess(
+    job_ids: tuple[str, ...],
+    pattern: str | None,
+    everything: bool,
+    dry_run: bool,
+    data_dir: Path,
+    inbox: Path | None,
+    results: Path | None,
+) -> None:
+    """Enrich articles again from their originals in the inbox's done/ folder (after an
+    upgrade or a model change): by JOB_ID, by --name or --all. The workers replace each
+    result (revision 1, 2, ...) and update the stories. Exit status 1 if nothing is queued."""
+    from collections.abc import Iterable
+
+    import redis
+
+    from newswire.reprocess import Line, Reprocessor, SelectionError, summary, task_sender
+    from newswire_ingest.settings import IngestSettings
+    from newswire_shared.keys import RedisKeys
+    from newswire_shared.queueing import make_celery
+    from newswire_shared.redis_conn import redis_client
+    from newswire_shared.settings import CommonSettings
+
+    if everything and (job_ids or pattern):
+        raise click.UsageError("--all takes no JOB_ID and no --name")
+    if not (everything or job_ids or pattern):
+        raise click.UsageError("say which articles: JOB_ID..., --name PATTERN or --all")
+    folder = inbox or Path(os.environ.get("NEWSWIRE_INBOX") or "inbox")
+    if not (folder / "done").is_dir():
+        raise CliError(f"--inbox {folder}: no done/ folder (where the originals are kept)")
+    url, _ = _redis_url(data_dir)
+    settings = CommonSettings(redis_url=url)
+    client = redis_client(settings)
+    tool = Reprocessor(
+        client, RedisKeys(settings.key_prefix), folder / "done", _results_dir(results),
+        IngestSettings().max_file_bytes,
+    )  # fmt: skip
+    shown: list[Line] = []
+    try:
+        lines: Iterable[Line] = tool.select(job_ids, pattern, everything=everything)
+        if not dry_run:
+            app = make_celery(settings, "newswire-reprocess")
+            lines = tool.queue(lines, task_sender(app, settings.queue))
+        for line in lines:
+            click.echo(line.text(dry_run=dry_run))
+            shown.append(line)
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from None
+    except redis.RedisError as exc:
+        raise _redis_failure(exc, client, url, "reprocess") or exc from None
+    click.echo(summary(shown, dry_run=dry_run))
+    sys.exit(0 if any(line.status == "queued" for line in shown) else 1)
 
 
 @cli.command()
