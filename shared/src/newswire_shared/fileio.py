@@ -125,11 +125,13 @@ def display_name(name: str | bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str, *, durable: bool = True) -> None:
     """Write `text` to `path` via a temporary file in the same folder, fsync and rename.
 
     Readers see the old file or the new one, never a half-written one. The temporary name is
-    short (``.nw-<random>.tmp``), so it fits wherever `path` itself fits.
+    short (``.nw-<random>.tmp``), so it fits wherever `path` itself fits. ``durable=False``
+    skips the fsync, for files rebuilt from other data (story records): still atomic, but a
+    power cut may leave the previous version.
     """
     tmp = path.with_name(f".nw-{secrets.token_hex(8)}.tmp")
     try:
@@ -137,7 +139,8 @@ def write_text_atomic(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
