@@ -155,7 +155,10 @@ def build_inputs(files: list[Path], count: int, seed: int) -> list[BenchInput]:
 class Services:
     """The ingest service and one enrichment worker, as child processes in their own sessions."""
 
-    def __init__(self, work: Path, redis_url: str, args: argparse.Namespace) -> None:
+    def __init__(
+        self, work: Path, redis_url: str, args: argparse.Namespace, *, stories: bool = True
+    ) -> None:
+        self.stories = stories
         self.work = work
         self.inbox = work / "inbox"
         self.results = work / "results"
@@ -177,6 +180,7 @@ class Services:
             concurrency=self.args.workers,
             log_level=self.args.log_level,
             NEWSWIRE_SPACY_MODEL=self.args.model,
+            NEWSWIRE_STORIES="true" if self.stories else "false",
         )
 
     def start(self, name: str, module: str) -> subprocess.Popen[bytes]:
@@ -291,15 +295,18 @@ def stage_inputs(work: Path, inputs: list[BenchInput]) -> Path:
     return staging
 
 
-def run_pipeline(args: argparse.Namespace, inputs: list[BenchInput], work: Path) -> PipelineRun:
+def run_pipeline(
+    args: argparse.Namespace, inputs: list[BenchInput], work: Path, *, stories: bool = True
+) -> PipelineRun:
     """Start Redis, ingest and one worker; drop every input; wait for every outcome."""
+    work.mkdir(parents=True, exist_ok=True)
     staging = stage_inputs(work, inputs)
     server = RedisServer(work / "redis")
     services: Services | None = None
     sampler: MemorySampler | None = None
     try:
         server.start()
-        services = Services(work, server.url, args)
+        services = Services(work, server.url, args, stories=stories)
         services.inbox.mkdir()
         services.start("ingest", "newswire_ingest")
         worker = services.start("worker", "newswire_enrich")
@@ -709,6 +716,21 @@ def summarize(
     return report
 
 
+def _ratio_text(ratio: float | None) -> str:
+    return "not measured (--no-baseline)" if ratio is None else f"{ratio:.2f}"
+
+
+def add_stories_off(report: dict[str, Any], plain: dict[str, Any]) -> None:
+    """Add the run with stories off: its rate and ratio, and what stories cost per article."""
+    on_rate = report["pipeline"]["articles_per_second"]
+    off_rate = plain["pipeline"]["articles_per_second"]
+    report["stories_off"] = {
+        "pipeline": plain["pipeline"],
+        "ratio_pipeline_over_baseline": plain.get("ratio_pipeline_over_baseline"),
+        "story_cost_pct": round(100 * (off_rate / on_rate - 1), 1),
+    }
+
+
 def render_table(report: dict[str, Any]) -> str:
     """Return the report as a compact text table."""
     cfg, pipe, mem = report["config"], report["pipeline"], report["memory"]
@@ -764,6 +786,17 @@ def render_table(report: dict[str, Any]) -> str:
         rows.append(
             ("ratio", f"pipeline / baseline = {report['ratio_pipeline_over_baseline']:.2f}")
         )
+    off = report.get("stories_off")
+    if off is not None:
+        rows.append(
+            (
+                "no stories",
+                f"{off['pipeline']['articles_per_second']:.2f} articles/s with "
+                "NEWSWIRE_STORIES=false; ratio "
+                f"{_ratio_text(off['ratio_pipeline_over_baseline'])}; "
+                f"stories add {off['story_cost_pct']:.1f}% per article",
+            )
+        )
     rows += idle_rows(report)
     return _support.table(rows)
 
@@ -811,11 +844,23 @@ def add_summary(
         f"{report['config']['workers']} processes)"
     )
     mem = report["memory"]
+    off = report.get("stories_off")
+    story_rows = []
+    if off is not None:
+        story_rows = [
+            {"figure": "ratio with stories off", "goal": GOAL_RATIO,
+             "measured": _ratio_text(off["ratio_pipeline_over_baseline"])},
+            {"figure": "time stories add per article", "goal": "< 10% (issue 12)",
+             "measured": f"{off['story_cost_pct']:.1f}%  (stories step "
+             f"{report['pipeline']['step_mean_ms'].get('stories', float('nan')):.1f} ms)"},
+        ]  # fmt: skip
     report["summary"] = [
         {"figure": "drop -> result at idle (defaults) p50/p95", "measured": idle_text,
          "goal": GOAL_IDLE},
         {"figure": "ingest files/s", "measured": ingest_text, "goal": GOAL_INGEST},
-        {"figure": "pipeline / bare nlp.pipe ratio", "measured": ratio_text, "goal": GOAL_RATIO},
+        {"figure": "pipeline / bare nlp.pipe ratio" + (" (stories on)" if off else ""),
+         "measured": ratio_text, "goal": GOAL_RATIO},
+        *story_rows,
         {"figure": "peak RSS of the worker tree",
          "measured": f"{mem['peak_tree_rss_mib']:.0f} MiB  (main {mem['peak_main_rss_mib']:.0f} "
          "MiB; pool processes as above)", "goal": "-"},
@@ -890,6 +935,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "warm-up (20; 0 skips the phase)",
     )
     ap.add_argument(
+        "--stories",
+        choices=("on", "off", "both"),
+        default="both",
+        help="story assignment in the workers: on (the default of NEWSWIRE_STORIES), off, or "
+        "both: a second pipeline run with stories off gives the cost of stories and the "
+        "ratio without them (both)",
+    )
+    ap.add_argument(
         "--ingest",
         action="store_true",
         help="also run bench/ingest_bench.py --json and put its files/s in the summary",
@@ -942,7 +995,13 @@ def _run(
     corpus_size: int,
     work: Path,
 ) -> int:
-    run = run_pipeline(args, inputs, work)
+    stories_on = args.stories in ("on", "both")
+    say(f"pipeline with stories {'on' if stories_on else 'off'} ...")
+    run = run_pipeline(args, inputs, work, stories=stories_on)
+    plain = None
+    if args.stories == "both":
+        say("pipeline again with stories off (NEWSWIRE_STORIES=false) ...")
+        plain = run_pipeline(args, inputs, work / "no-stories", stories=False)
     idle = None
     if idle_inputs:
         say(f"idle: {args.idle_drops} articles one at a time, services at default settings ...")
@@ -953,6 +1012,9 @@ def _run(
         baseline = run_baseline(args, inputs)
     ingest = run_ingest_bench(args.ingest_args) if args.ingest else None
     report = summarize(args, inputs, corpus_size, run, baseline)
+    report["config"]["stories"] = stories_on
+    if plain is not None:
+        add_stories_off(report, summarize(args, inputs, corpus_size, plain, baseline))
     add_summary(report, idle, args.idle_drops, ingest)
     _support.print_report(report, render_table(report) + render_summary(report), args.json)
     return 0
