@@ -79,7 +79,6 @@ class Original:
     path: Path
     name: str
     job_id: str
-    data: bytes = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -172,10 +171,10 @@ def summary(lines: Sequence[Line], *, dry_run: bool = False) -> str:
     return "reprocess: " + ", ".join([head, *rest])
 
 
-def build_job(line: Line) -> ArticleJob:
-    """The message of a queued line: the original decoded as ingest does, named and timed as
-    its result says, with the line's revision; raise :class:`RejectedFileError` if the bytes
-    are no longer usable."""
+def build_job(line: Line, data: bytes) -> ArticleJob:
+    """The message of a queued line whose original holds `data`: decoded as ingest does,
+    named and timed as its result says, with the line's revision; raise
+    :class:`RejectedFileError` if the bytes are not usable."""
     original = line.original
     if original is None:
         raise ValueError("only a line with an original can be queued")
@@ -184,7 +183,7 @@ def build_job(line: Line) -> ArticleJob:
         raise RejectedFileError(f"unsupported file type: {original.name}")
     name = PurePosixPath(original.name)
     job = job_from_bytes(
-        original.data,
+        data,
         display_name(name.name),
         media_type,
         path=original.name if len(name.parts) > 1 else None,
@@ -227,7 +226,7 @@ class Reprocessor:
             data = read_regular_file(path, self.max_bytes)
         except RejectedFileError:
             return None
-        return Original(path, name, job_id_for(content_sha256(data)), data)
+        return Original(path, name, job_id_for(content_sha256(data)))
 
     def _scan(self, pattern: str | None = None) -> dict[str, Original]:
         """Job id -> original for the files of done/ (matching `pattern`), the first name of
@@ -323,11 +322,15 @@ class Reprocessor:
         the other lines as they were)."""
         script = self.client.register_script(_NEXT_REVISION)
         for line in lines:
-            if line.status != "queued":
+            if line.status != "queued" or line.original is None:
                 yield line
                 continue
-            try:
-                job = build_job(line)
+            try:  # read again (the selection keeps no file in memory), checked again
+                data = read_regular_file(line.original.path, self.max_bytes)
+                if job_id_for(content_sha256(data)) != line.job_id:
+                    yield replace(line, status="changed")
+                    continue
+                job = build_job(line, data)
             except RejectedFileError:
                 yield replace(line, status="unreadable")
                 continue

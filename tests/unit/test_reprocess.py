@@ -165,6 +165,22 @@ def test_name_pattern_uses_the_name_index_and_the_files_in_done(
     assert tool.select(name="nothing*") == []
 
 
+def test_original_changed_after_selection_is_not_sent(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """The original is read again when queued: bytes changed since the selection are
+    reported 'changed' and nothing is sent or handed out."""
+    job = _drop_done(tmp_path / "inbox", "a.txt", "An article.")
+    _publish(redis_client, tmp_path / "results", job)
+    tool = _tool(redis_client, tmp_path)
+    lines = tool.select([job.job_id])
+    (tmp_path / "inbox/done/a.txt").write_text("Edited meanwhile.", encoding="utf-8")
+    sent: list[ArticleJob] = []
+    assert [x.status for x in tool.queue(lines, sent.append)] == ["changed"]
+    assert sent == []
+    assert redis_client.hget(KEYS.job(job.job_id), "revision_queued") is None
+
+
 def test_job_ids_are_checked() -> None:
     """Job ids are 16 hex digits (a result file name is accepted); anything else is refused."""
     assert check_job_ids(["0123456789ABCDEF", "0123456789abcdef.json"]) == ["0123456789abcdef"]
