@@ -3,13 +3,16 @@
 Reads ../shared/corpus at run time (no corpus text is copied), enriches each file with the
 real pipeline, and runs :class:`newswire_enrich.stories.StoryIndex` against a private Redis.
 
-    .venv/bin/python bench/stories_eval.py            # all parts, figures on stdout
-    .venv/bin/python bench/stories_eval.py --synthetic 2000   # smaller cost run
+    .venv/bin/python bench/stories_eval.py                  # all parts, figures on stdout
+    .venv/bin/python bench/stories_eval.py --scale 2000     # a smaller scale run
+    .venv/bin/python bench/stories_eval.py --only-scale     # (f) alone, no model loaded
 
 Parts: (a) the five seeds; (b) the 70 html-dev pages as HTML and as _page.txt; (c) ggt-dev
 and html-dev as distinct stories (false merges, B-cubed); (d) a generated harder set
 (truncated copies, sentence-dropped/reordered copies, same-entity different-event pairs);
-(e) cost per article and index throughput over a synthetic run.
+(e) cost per corpus article (features, index step, share of the enrichment time); (f) a
+generated stream of ``--scale`` articles about events (bench/_story_stream.py): articles/s
+and ms per step for each thousand, memory, and B-cubed against the events.
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis
 
+from _story_stream import story_stream
 from newswire.redis_server import RedisServer
 from newswire_enrich.pipeline import Pipeline
 from newswire_enrich.stories import StoryIndex, article_features, build_story
@@ -38,9 +41,19 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SEED_QUOTES = ("precious", "old friend", "stand higher, walk more steadily and go further")
 
 
+#: Milliseconds of ``Pipeline.enrich`` per corpus file (the per-article time stories add to).
+ENRICH_MS: list[float] = []
+
+
 def enrich_files(pipeline: Pipeline, paths: Iterable[Path]) -> dict[str, EnrichedArticle]:
     """Enrich files; return {file name: result}."""
-    return {p.name: pipeline.enrich(read_job(p, max_bytes=20_000_000)) for p in paths}
+    out = {}
+    for p in paths:
+        job = read_job(p, max_bytes=20_000_000)
+        t0 = time.perf_counter()
+        out[p.name] = pipeline.enrich(job)
+        ENRICH_MS.append((time.perf_counter() - t0) * 1000)
+    return out
 
 
 def enrich_text(pipeline: Pipeline, text: str, name: str) -> EnrichedArticle:
@@ -209,42 +222,12 @@ def part_d(client: redis.Redis, pipeline: Pipeline, ggt: dict[str, EnrichedArtic
     )
 
 
-def _synthetic(n: int, base: EnrichedArticle, rng: random.Random) -> list[EnrichedArticle]:
-    vocab = [f"w{i}" for i in range(20_000)]
-    people = [f"Person{i} Surname{i}" for i in range(3_000)]
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    out = []
-    for i in range(n):
-        text = " ".join(rng.choice(vocab) for _ in range(400))
-        ents = [
-            Entity(
-                id=f"E{j}",
-                name=rng.choice(people),
-                label="PERSON",
-                count=2,
-                salience=round(rng.random(), 3),
-            )
-            for j in range(8)
-        ]
-        when = start + timedelta(minutes=5 * i)
-        src = base.source.model_copy(update={"received_at": when})
-        out.append(
-            base.model_copy(
-                update={
-                    "job_id": f"{i:016x}",
-                    "text": text,
-                    "entities": ents,
-                    "quotes": [],
-                    "published": None,
-                    "source": src,
-                }
-            )
-        )
-    return out
+def _pct(values: Sequence[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(len(values) * q))]
 
 
-def part_e(client: redis.Redis, corpus: Sequence[EnrichedArticle], n: int) -> None:
-    """Cost: ms per article on corpus articles; throughput first vs last 1,000 of `n`."""
+def part_e(client: redis.Redis, corpus: Sequence[EnrichedArticle]) -> None:
+    """Cost per corpus article: features and index step, against the enrichment time."""
     index = StoryIndex(client, prefix="eval:e")
     feat_ms, assign_ms = [], []
     for a in corpus:
@@ -255,44 +238,91 @@ def part_e(client: redis.Redis, corpus: Sequence[EnrichedArticle], n: int) -> No
         t2 = time.perf_counter()
         feat_ms.append((t1 - t0) * 1000)
         assign_ms.append((t2 - t1) * 1000)
+    both = [x + y for x, y in zip(feat_ms, assign_ms, strict=True)]
+    enrich = statistics.median(ENRICH_MS)
     print(
-        f"(e) cost on {len(corpus)} corpus articles: features median "
-        f"{statistics.median(feat_ms):.2f} ms, "
-        f"index step median {statistics.median(assign_ms):.2f} ms (p90 "
-        f"{sorted(assign_ms)[int(len(assign_ms) * 0.9)]:.2f})"
+        f"(e) cost on {len(corpus)} corpus articles (ms, median / p90): features "
+        f"{statistics.median(feat_ms):.2f} / {_pct(feat_ms, 0.9):.2f}, index step "
+        f"{statistics.median(assign_ms):.2f} / {_pct(assign_ms, 0.9):.2f}, both "
+        f"{statistics.median(both):.2f} / {_pct(both, 0.9):.2f}; enrichment median "
+        f"{enrich:.0f} ms here -> stories add {100 * statistics.median(both) / enrich:.1f}%"
     )
-    arts = _synthetic(n, corpus[0], random.Random(5))
-    index = StoryIndex(client, prefix="eval:e2")
-    block = min(1000, n // 2)
-    stamps = []
-    t_start = time.perf_counter()
-    for a in arts:
-        index.assign(article_features(a))
-        stamps.append(time.perf_counter())
-    first = block / (stamps[block - 1] - t_start)
-    last = block / (stamps[-1] - stamps[-block - 1])
-    used = client.info("memory")["used_memory"] / 1e6
+
+
+def part_f(client: redis.Redis, n: int) -> None:
+    """Scale: a generated stream of `n` articles; per thousand articles/s and ms per step."""
+    arts, gold = story_stream(n)
+    index = StoryIndex(client, prefix="eval:f")
     print(
-        f"    synthetic {n} articles (400 words, 8 entities, 5 min apart): first {block} "
-        f"{first:.0f}/s, last {block} {last:.0f}/s; Redis memory {used:.0f} MB"
+        f"(f) scale: {n} generated articles about events, 2 minutes apart (bench/_story_stream"
+        ".py), against the bench's redis-server (AOF every second, as newswire runs it)"
+    )
+    print(
+        "    articles      index/s  stories/s  index ms mean  p99  features ms  stories"
+        "  largest  conflicts  Redis MB"
+    )
+    step = 1000 if n >= 2000 else max(1, n // 2)
+    feat_ms: list[float] = []
+    index_ms: list[float] = []
+    rates: list[float] = []
+    for start in range(0, n, step):
+        block = arts[start : start + step]
+        fb, ib = [], []
+        for a in block:
+            t0 = time.perf_counter()
+            f = article_features(a)
+            t1 = time.perf_counter()
+            index.assign(f)
+            t2 = time.perf_counter()
+            fb.append(t1 - t0)
+            ib.append(t2 - t1)
+        feat_ms += [x * 1000 for x in fb]
+        index_ms += [x * 1000 for x in ib]
+        rates.append(len(block) / sum(ib))
+        live = client.zcard("eval:f:recent")
+        largest = index.largest(1)[0].n
+        mem = client.info("memory")["used_memory"] / 1e6
+        print(
+            f"    {start + 1:>5}-{start + len(block):<6} {rates[-1]:>8.0f}  "
+            f"{len(block) / (sum(ib) + sum(fb)):>9.0f}  {1000 * statistics.mean(ib):>13.2f}  "
+            f"{1000 * _pct(ib, 0.99):>4.1f}  {1000 * statistics.mean(fb):>11.2f}  {live:>7}  "
+            f"{largest:>7}  {index.conflicts:>9}  {mem:>8.0f}"
+        )
+    pred = {job: index.story_of(job) or "" for job in gold}
+    members = defaultdict(set)
+    for job, story in pred.items():
+        members[story].add(gold[job])
+    merges = sum(len(g) - 1 for g in members.values())
+    p, r = bcubed(pred, {k: str(v) for k, v in gold.items()})
+    print(
+        f"    index step mean {statistics.mean(index_ms):.2f} ms (features "
+        f"{statistics.mean(feat_ms):.2f} ms); last/first thousand articles/s "
+        f"{rates[-1] / rates[0]:.2f}; Redis {mem * 1000 / n:.1f} KB per article"
+    )
+    print(
+        f"    {len(set(gold.values()))} events -> {len(members)} stories; events merged into "
+        f"another's story: {merges}; B-cubed P {p:.3f} R {r:.3f}"
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run all parts against a private Redis."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--synthetic", type=int, default=10_000)
+    ap.add_argument("--scale", "--synthetic", type=int, default=10_000, dest="scale")
+    ap.add_argument("--only-scale", action="store_true", help="run part (f) only")
     args = ap.parse_args(argv)
-    pipeline = Pipeline()
     with tempfile.TemporaryDirectory() as tmp, RedisServer(Path(tmp) / "redis") as server:
         client = redis.Redis.from_url(server.url)
-        part_a(client, pipeline)
-        html = enrich_files(pipeline, sorted((CORPUS / "html-dev" / "articles").iterdir()))
-        part_b(client, html)
-        ggt = enrich_files(pipeline, sorted((CORPUS / "ggt-dev" / "articles").iterdir()))
-        part_c(client, ggt, {k: v for k, v in html.items() if k.endswith(".html")})
-        part_d(client, pipeline, ggt)
-        part_e(client, [*ggt.values(), *html.values()], args.synthetic)
+        if not args.only_scale:
+            pipeline = Pipeline()
+            part_a(client, pipeline)
+            html = enrich_files(pipeline, sorted((CORPUS / "html-dev" / "articles").iterdir()))
+            part_b(client, html)
+            ggt = enrich_files(pipeline, sorted((CORPUS / "ggt-dev" / "articles").iterdir()))
+            part_c(client, ggt, {k: v for k, v in html.items() if k.endswith(".html")})
+            part_d(client, pipeline, ggt)
+            part_e(client, [*ggt.values(), *html.values()])
+        part_f(client, args.scale)
     return 0
 
 

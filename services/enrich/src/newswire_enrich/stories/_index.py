@@ -1,42 +1,57 @@
-"""The shared story index in Redis: candidates, comparison, then one atomic step per article.
+"""The shared story index in Redis: two atomic calls per article, bounded work per call.
 
-Keys (prefix ``{p}`` = ``newswire:stories``; index keys expire after the retention):
+Keys (prefix ``{p}`` = ``newswire:stories``; ``*``: expire after the retention, refreshed
+on each write):
 
-=================================  ======  ==================================================
-``{p}:band:{bucket}:{band}:{h}``   set     job ids whose MinHash band ``band`` hashes to ``h``
-``{p}:ent:{bucket}:{h}``           set     job ids with salient entity ``h``
-``{p}:qg:{bucket}:{h}``            set     job ids with a quote containing word trigram ``h``
-``{p}:art:{job}``                  hash    story, times, signature, shingles, entities, quotes
-``{p}:story:{id}``                 hash    first, last (event time), n (articles)
-``{p}:story:{id}:articles``        set     job ids of the story
-``{p}:absorbed:{id}``              string  the story that absorbed story ``id``
-``{p}:recent``                     zset    live story ids by last event time
-=================================  ======  ==================================================
+================================  ======  ====================================================
+``{p}:ix:{bucket}:{shard}``  *    hash    posting field -> articles posted there (4-byte
+                                          sequence numbers, newest last; see ``_lua``)
+``{p}:seq``                       string  articles committed so far (the sequence number)
+``{p}:sq:{seq // 128}``      *    hash    ``seq % 128`` -> job id
+``{p}:art:{job}``            *    hash    ``story`` (the story it joined), ``seq``, ``f``
+                                          (compact features), ``title``, ``dup``, ``sim``,
+                                          ``linked``, ``absorbed``, ``cmp`` (as first
+                                          assigned), ``ix`` and ``b`` (its postings); the
+                                          worker adds ``digest``
+``{p}:story:{id}``                hash    ``first``, ``last`` (event time, epoch seconds),
+                                          ``n`` (articles); ``absorbed_by`` once absorbed
+``{p}:story:{id}:articles``       set     job ids of the live story (all of them)
+``{p}:story:{id}:absorbed``       set     stories this one absorbed directly
+``{p}:absorbed:{id}``             string  the story that absorbed story ``id``
+``{p}:recent``                    zset    live story ids by last event time
+``{p}:size``                      zset    live story ids by number of articles
+================================  ======  ====================================================
 
-Buckets are event-time slices of ``bucket_seconds``; an article is looked up in its own
-bucket and the two next to it, so a lookup reads a bounded number of keys whatever the size
-of the index. Concurrency: the keys read are WATCHed; if another worker adds an article to
-one of them before this one commits, the lookup is done again (optimistic, no lock).
+Buckets are event-time slices of ``bucket_seconds``; an article is posted in the buckets of
+its event and receipt times and looked up in those and the ones next to them. Per article:
+one LOOKUP call (the server counts shared fields, ranks, caps and returns the candidates'
+features), the comparisons here, one COMMIT call. The COMMIT checks that no article that
+could link was posted since the LOOKUP (else both run again: optimistic, no lock), so any
+number of workers may assign at once without losing a link. A merge costs the size of the
+smaller story; keeping ``n`` costs nothing more. Story ids are the job id of the story's first
+article (``{job}-{seq}`` if that id is taken, after :meth:`StoryIndex.forget`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import redis
 
-from . import _minhash, _shingles
-from ._features import ArticleFeatures, QuoteGrams
-from ._lua import ASSIGN
+from . import _codec
+from ._features import ArticleFeatures
+from ._fields import index_fields, lookup_buckets, own_buckets
+from ._lua import COMMIT, FORGET, LOOKUP
 from ._scoring import Comparison, StoryConfig, compare
 
-#: Word trigrams of a quote put in the index (the smallest hashes: a consistent sample).
-QUOTE_GRAMS_INDEXED = 6
-_MAX_QUOTES = 30
-_RETRIES = 5
+_Arg = str | bytes | int | float
+
+#: Lookup and commit attempts before committing without the conflict check.
+_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -52,16 +67,39 @@ class Assignment:
     comparisons: dict[str, Comparison]
 
 
+class StoryRow(NamedTuple):
+    """A live story in a listing: id, articles, first and last event time (epoch seconds)."""
+
+    story_id: str
+    n: int
+    first: float
+    last: float
+
+
+class Forgotten(NamedTuple):
+    """The story an article was taken out of and the articles it has left (0: it is gone)."""
+
+    story_id: str
+    remaining: int
+
+
+@dataclass(frozen=True)
+class _Seen:
+    comparison: Comparison
+    received_time: float
+    root: str  # the candidate's own duplicate_of, else the candidate
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _dump_quotes(quotes: tuple[QuoteGrams, ...]) -> str:
-    return json.dumps([[q.words, sorted(q.grams)] for q in quotes[:_MAX_QUOTES]])
+def _dump_comparisons(comps: dict[str, Comparison]) -> str:
+    return json.dumps([[job, *dataclasses.astuple(c)] for job, c in sorted(comps.items())])
 
 
-def _load_quotes(text: bytes) -> tuple[QuoteGrams, ...]:
-    return tuple(QuoteGrams(frozenset(g), int(w)) for w, g in json.loads(text))
+def _load_comparisons(text: str) -> dict[str, Comparison]:
+    return {row[0]: Comparison(*row[1:]) for row in json.loads(text)} if text else {}
 
 
 class StoryIndex:
@@ -77,75 +115,128 @@ class StoryIndex:
         self.client = client
         self.prefix = prefix
         self.config = config or StoryConfig()
-        self._assign = client.register_script(ASSIGN)
+        #: Commits refused because an article that could link came in meanwhile.
+        self.conflicts = 0
+        self._lookup = client.register_script(LOOKUP)
+        self._commit = client.register_script(COMMIT)
+        self._forget = client.register_script(FORGET)
 
-    # ---- keys -----------------------------------------------------------------------------
-    def _bucket(self, t: float) -> int:
-        return int(t // self.config.bucket_seconds)
+    # ---- the step -------------------------------------------------------------------------
+    def assign(self, f: ArticleFeatures) -> Assignment:
+        """Find the article's story (or found one), merging stories it links; atomic commit.
 
-    def index_keys(self, f: ArticleFeatures) -> list[str]:
-        """The index keys an article is added to: its event and received-time buckets."""
-        return self._keys(f, sorted({self._bucket(f.event_time), self._bucket(f.received_time)}))
+        Idempotent: a job already in the index gets what its first assignment stored (its
+        story followed through merges since)."""
+        cfg = self.config
+        fields = b"".join(bytes((len(x),)) + x for x in index_fields(f).all())
+        own = own_buckets(f, cfg.bucket_seconds)
+        look = " ".join(map(str, lookup_buckets(own)))
+        head: list[_Arg] = [
+            self.prefix,
+            f.job_id,
+            cfg.band_read,
+            cfg.max_posting,
+            cfg.min_shared_entities,
+        ]
+        head += [look, fields]
+        examine = cfg.max_candidates * 4
+        seen: dict[str, _Seen] = {}
+        for attempt in range(_ATTEMPTS):
+            reply = self._lookup(args=[*head, cfg.max_candidates, cfg.per_story, examine])
+            if reply[0] == b"done":
+                return self._stored(f.job_id, reply)
+            since = -1 if attempt == _ATTEMPTS - 1 else int(reply[1])
+            comps = self._compare(f, reply[2:], seen)
+            linked = sorted(job for job, c in comps.items() if c.same_story)
+            dup, sim = self._duplicate(comps, seen)
+            record: list[_Arg] = [
+                "f", _codec.encode(f), "title", f.title or "", "dup", dup or "",
+                "sim", "" if sim is None else repr(sim), "linked", " ".join(linked),
+                "cmp", _dump_comparisons({j: comps[j] for j in linked}),
+            ]  # fmt: skip
+            tail: list[_Arg] = [
+                since,
+                repr(f.event_time),
+                cfg.retention_seconds,
+                " ".join(map(str, own)),
+            ]
+            tail += [len(linked), *linked, len(record) // 2, *record]
+            result = self._commit(args=[*head, *tail])
+            if result[0] == b"retry":
+                self.conflicts += 1
+                continue
+            if result[0] == b"done":
+                return self._stored(f.job_id, result)
+            return Assignment(
+                job_id=f.job_id,
+                story_id=_text(result[1]),
+                duplicate_of=dup,
+                similarity=sim,
+                linked=tuple(linked),
+                absorbed=tuple(_text(result[2]).split()),
+                comparisons={j: comps[j] for j in linked},
+            )
+        raise AssertionError("unreachable: the last attempt commits without the check")
 
-    def _keys(self, f: ArticleFeatures, buckets: list[int]) -> list[str]:
-        p = self.prefix
-        bands = _minhash.band_keys(f.signature) if f.shingles else []
-        ents = [_shingles.hash32(e) for e in f.entities]
-        quotes = sorted(self._quote_keys(f))
-        keys = [f"{p}:band:{b}:{band}" for b in buckets for band in bands]
-        keys += [f"{p}:ent:{b}:{e}" for b in buckets for e in ents]
-        keys += [f"{p}:qg:{b}:{g}" for b in buckets for g in quotes]
-        return keys
+    def _compare(
+        self, f: ArticleFeatures, flat: list[bytes], seen: dict[str, _Seen]
+    ) -> dict[str, Comparison]:
+        """Compare with the candidates of a LOOKUP reply (each at most once per assign)."""
+        comps: dict[str, Comparison] = {}
+        for at in range(0, len(flat), 3):
+            job = _text(flat[at])
+            if job not in seen:
+                old = _codec.decode(job, flat[at + 2])
+                root = _text(flat[at + 1]) or job
+                seen[job] = _Seen(compare(f, old, self.config), old.received_time, root)
+            comps[job] = seen[job].comparison
+        return comps
 
     @staticmethod
-    def _quote_keys(f: ArticleFeatures) -> set[int]:
-        return {g for q in f.quotes for g in sorted(q.grams)[:QUOTE_GRAMS_INDEXED]}
+    def _duplicate(
+        comps: dict[str, Comparison], seen: dict[str, _Seen]
+    ) -> tuple[str | None, float | None]:
+        dups = [(c.text, job) for job, c in comps.items() if c.duplicate]
+        if not dups:
+            return None, None
+        sim, job = max(dups, key=lambda d: (d[0], -seen[d[1]].received_time, d[1]))
+        return seen[job].root, round(sim, 4)
 
-    def lookup_keys(self, f: ArticleFeatures) -> list[str]:
-        """The index keys read to find candidates: those buckets and their neighbours."""
-        own = {self._bucket(f.event_time), self._bucket(f.received_time)}
-        return self._keys(f, sorted({b + d for b in own for d in (-1, 0, 1)}))
+    def _stored(self, job_id: str, reply: list[bytes]) -> Assignment:
+        story, dup, sim, linked, absorbed, cmp = (_text(x) for x in reply[1:7])
+        return Assignment(
+            job_id=job_id,
+            story_id=story,
+            duplicate_of=dup or None,
+            similarity=float(sim) if sim else None,
+            linked=tuple(linked.split()),
+            absorbed=tuple(absorbed.split()),
+            comparisons=_load_comparisons(cmp),
+        )
+
+    def forget(self, job_id: str) -> Forgotten | None:
+        """Take an article out of the index (before it is assigned again, reprocessed).
+
+        Atomic: it leaves its postings and its story; the story keeps its id while other
+        articles remain (its first and last times are not narrowed) and is removed, with the
+        stories it absorbed, when none does. Returns None if the job was not in the index."""
+        reply = self._forget(args=[self.prefix, job_id])
+        if not reply:
+            return None
+        return Forgotten(_text(reply[0]), int(reply[1]))
 
     # ---- reads ----------------------------------------------------------------------------
-    def _candidates(self, f: ArticleFeatures, keys: list[str]) -> list[str]:
-        pipe = self.client.pipeline(transaction=False)
-        for key in keys:
-            pipe.scard(key)
-        sizes = pipe.execute()
-        readable = [k for k, n in zip(keys, sizes, strict=True) if 0 < n <= self.config.max_posting]
-        for key in readable:
-            pipe.smembers(key)
-        hits: Counter[str] = Counter()
-        for members in pipe.execute():
-            hits.update(m.decode() for m in members)
-        hits.pop(f.job_id, None)
-        return [job for job, _ in hits.most_common(self.config.max_candidates)]
-
     def load(self, job_ids: Iterable[str]) -> dict[str, ArticleFeatures]:
         """Return the stored features of articles still in the index."""
         ids = list(job_ids)
         pipe = self.client.pipeline(transaction=False)
-        fields = ("t", "r", "sig", "sh", "sampled", "ents", "quotes", "kw", "dated")
         for job in ids:
-            pipe.hmget(f"{self.prefix}:art:{job}", fields)
-        out: dict[str, ArticleFeatures] = {}
-        for job, row in zip(ids, pipe.execute(), strict=True):
-            if row[0] is None:
-                continue
-            t, r, sig, sh, sampled, ents, quotes, kw, dated = row
-            out[job] = ArticleFeatures(
-                job_id=job,
-                event_time=float(t),
-                received_time=float(r),
-                dated=dated == b"1",
-                shingles=frozenset(_shingles.unpack(sh)),
-                sampled=sampled == b"1",
-                signature=_minhash.from_bytes(sig),
-                entities={str(k): float(v) for k, v in json.loads(ents).items()},
-                quotes=_load_quotes(quotes),
-                keywords=frozenset(json.loads(kw)),
-            )
-        return out
+            pipe.hget(f"{self.prefix}:art:{job}", "f")
+        return {
+            job: _codec.decode(job, data)
+            for job, data in zip(ids, pipe.execute(), strict=True)
+            if data
+        }
 
     def story_of(self, story_or_job: str) -> str | None:
         """Return the live story of a job id or of a (possibly absorbed) story id."""
@@ -167,70 +258,24 @@ class StoryIndex:
             _text(m) for m in self.client.smembers(f"{self.prefix}:story:{live}:articles")
         )
 
-    # ---- the step -------------------------------------------------------------------------
-    def _record(self, f: ArticleFeatures, duplicate_of: str | None) -> list[str | bytes]:
-        record: dict[str, str | bytes] = {
-            "t": repr(f.event_time),
-            "r": repr(f.received_time),
-            "sig": _minhash.to_bytes(f.signature),
-            "sh": _shingles.pack(f.shingles),
-            "sampled": "1" if f.sampled else "0",
-            "dated": "1" if f.dated else "0",
-            "ents": json.dumps(f.entities, sort_keys=True),
-            "quotes": _dump_quotes(f.quotes),
-            "kw": json.dumps(sorted(f.keywords)),
-            "title": f.title or "",
-            "dup": duplicate_of or "",
-        }
-        flat: list[str | bytes] = []
-        for k, v in record.items():
-            flat += [k, v]
-        return flat
+    def recent(self, limit: int = 20) -> list[StoryRow]:
+        """The `limit` live stories with the latest last event time, latest first."""
+        return self._listing(f"{self.prefix}:recent", limit)
 
-    def assign(self, f: ArticleFeatures) -> Assignment:
-        """Find the article's story (or found one), merging stories it links; atomic commit."""
-        lookup = self.lookup_keys(f)
-        for attempt in range(_RETRIES + 1):
-            with self.client.pipeline(transaction=True) as pipe:
-                if attempt < _RETRIES:
-                    pipe.watch(*lookup)  # type: ignore[no-untyped-call]
-                cands = self.load(self._candidates(f, lookup))
-                comps = {job: compare(f, old, self.config) for job, old in cands.items()}
-                linked = sorted(job for job, c in comps.items() if c.same_story)
-                dup, sim = self._duplicate(comps, cands)
-                pipe.multi()
-                args: list[str | bytes | int] = [
-                    self.prefix,
-                    f.job_id,
-                    repr(f.event_time),
-                    self.config.retention_seconds,
-                ]
-                fields = self._record(f, dup)
-                keys = self.index_keys(f)
-                args += [len(fields) // 2, len(keys), len(linked), *fields, *keys, *linked]
-                self._assign(keys=[], args=args, client=pipe)
-                try:
-                    (result,) = pipe.execute()
-                except redis.WatchError:
-                    continue
-            story, absorbed = result
-            return Assignment(
-                job_id=f.job_id,
-                story_id=story.decode(),
-                duplicate_of=dup,
-                similarity=sim,
-                linked=tuple(linked),
-                absorbed=tuple(a.decode() for a in absorbed),
-                comparisons={j: c for j, c in comps.items() if c.same_story},
-            )
-        raise AssertionError("unreachable: the last attempt runs without WATCH")
+    def largest(self, limit: int = 20) -> list[StoryRow]:
+        """The `limit` live stories with the most articles, largest first."""
+        return self._listing(f"{self.prefix}:size", limit)
 
-    def _duplicate(
-        self, comps: dict[str, Comparison], cands: dict[str, ArticleFeatures]
-    ) -> tuple[str | None, float | None]:
-        dups = [(c.text, job) for job, c in comps.items() if c.duplicate]
-        if not dups:
-            return None, None
-        sim, job = max(dups, key=lambda d: (d[0], -cands[d[1]].received_time, d[1]))
-        root = self.client.hget(f"{self.prefix}:art:{job}", "dup")
-        return (_text(root) if root else job), round(sim, 4)
+    def _listing(self, key: str, limit: int) -> list[StoryRow]:
+        if limit <= 0:
+            return []
+        found: list[bytes] = self.client.zrevrange(key, 0, limit - 1)  # type: ignore[assignment]
+        ids = [_text(s) for s in found]
+        pipe = self.client.pipeline(transaction=False)
+        for story in ids:
+            pipe.hmget(f"{self.prefix}:story:{story}", ["n", "first", "last"])
+        rows = []
+        for story, (n, first, last) in zip(ids, pipe.execute(), strict=True):
+            if n is not None:
+                rows.append(StoryRow(story, int(n), float(first or 0), float(last or 0)))
+        return rows

@@ -1,4 +1,4 @@
-"""MinHash signatures (datasketch) and their LSH band keys (pure functions).
+"""MinHash signatures (datasketch) and the Jaccard estimate (pure functions).
 
 The permutations are drawn once per process (datasketch draws them per MinHash otherwise),
 and the shingles are hashed by :func:`~._shingles.hash32` before they reach datasketch, so
@@ -7,7 +7,6 @@ the signature of a text is the same in every worker.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from functools import cache
 
@@ -45,22 +44,3 @@ def signature(hashes: Iterable[int]) -> np.ndarray:
 def estimate(a: np.ndarray, b: np.ndarray) -> float:
     """Return the Jaccard similarity estimated from two signatures."""
     return float(np.count_nonzero(a == b)) / NUM_PERM
-
-
-def band_keys(sig: np.ndarray) -> list[str]:
-    """Return one short key per band: the band's number and a hash of its rows."""
-    keys = []
-    for band in range(BANDS):
-        rows = sig[band * ROWS : (band + 1) * ROWS].tobytes()
-        keys.append(f"{band}:{hashlib.blake2b(rows, digest_size=8).hexdigest()}")
-    return keys
-
-
-def to_bytes(sig: np.ndarray) -> bytes:
-    """Serialise a signature for storage."""
-    return np.asarray(sig, dtype="<u8").tobytes()
-
-
-def from_bytes(data: bytes) -> np.ndarray:
-    """Inverse of :func:`to_bytes`."""
-    return np.frombuffer(data, dtype="<u8").astype(np.uint64)

@@ -26,11 +26,15 @@ class StoryConfig:
     entity_jaccard: float = 0.45
     min_shared_entities: int = 2
     keyword_jaccard: float = 0.25
-    #: Index buckets (seconds of event time) and the candidates compared per article.
+    #: Index buckets (seconds of event time) and the candidates compared per article: the
+    #: earlier articles sharing the most index fields, at most ``per_story`` of one story.
     bucket_seconds: int = 2 * 86_400
-    max_candidates: int = 100
-    #: A posting list longer than this (an entity in every story that day) is not read.
+    max_candidates: int = 32
+    per_story: int = 4
+    #: An entity or quote posting longer than this (an entity in every story that day) is
+    #: not read (nor kept); a band posting keeps its newest ``band_read`` articles.
     max_posting: int = 500
+    band_read: int = 64
     #: Index keys expire after this many seconds (articles older than that are not matched).
     retention_seconds: int = 120 * 86_400
 
@@ -53,7 +57,7 @@ class Comparison:
 def text_similarity(a: ArticleFeatures, b: ArticleFeatures) -> float:
     """Exact shingle Jaccard when both sets are complete (or both sampled), else estimated."""
     if a.sampled == b.sampled:
-        return _shingles.jaccard(set(a.shingles), set(b.shingles))
+        return _shingles.jaccard(a.shingles, b.shingles)
     return _minhash.estimate(a.signature, b.signature)
 
 

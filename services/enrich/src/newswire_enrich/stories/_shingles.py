@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -51,20 +51,7 @@ def sampled(hashes: set[int]) -> tuple[set[int], bool]:
     return {h for h in hashes if h < _SAMPLE_CUT}, True
 
 
-def pack(hashes: Iterable[int]) -> bytes:
-    """Pack 32-bit hashes, sorted, as little-endian bytes (for storage in Redis)."""
-    data = array("I", sorted(hashes))
-    if data.itemsize != 4:  # pragma: no cover - every platform newswire runs on has 4-byte I
-        data = array("L", sorted(hashes))
-    return data.tobytes()
-
-
-def unpack(data: bytes) -> set[int]:
-    """Inverse of :func:`pack`."""
-    return set(array("I", data))
-
-
-def jaccard(a: set[int], b: set[int]) -> float:
+def jaccard(a: AbstractSet[int], b: AbstractSet[int]) -> float:
     """Return the Jaccard similarity of two sets (0.0 when both are empty)."""
     if not a and not b:
         return 0.0
