@@ -4,6 +4,14 @@
 fails poison messages whose workers keep dying, runs the pipeline, and publishes the result or
 a failure record. It returns an :class:`Outcome`; the only exception it lets out is
 :class:`Retry`, which asks the caller (the Celery task) to try again later.
+
+A job with ``revision`` N > 0 (``newswire reprocess``) is enriched again although its job was
+published: under the job's revision lock, unless revision N or a newer one is published, its
+story is assigned again (:meth:`~newswire_enrich.story_tracker.StoryTracker.reassign`), the
+result file replaced and the revision announced once (``revised``, see
+:mod:`newswire_enrich.publish`); then the story records are rebuilt. An older revision than
+the one published is skipped (outcome ``duplicate``); one that fails leaves the published
+result in place.
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ from newswire_shared.schemas import ArticleJob, EnrichedArticle, FailureRecord, 
 
 log = get_logger(__name__)
 
-OutcomeKind = Literal["published", "duplicate", "failed"]
+OutcomeKind = Literal["published", "revised", "duplicate", "failed"]
+Superseded = Literal["superseded"]
 _DELIVERY_TTL = 7 * 24 * 3600
 
 
@@ -89,13 +98,15 @@ class JobRunner:
             structlog.contextvars.bind_contextvars(job_id=job_id, filename=filename)
             return self._fail(job_id, filename, exc, started, retries)
         structlog.contextvars.bind_contextvars(job_id=job.job_id, filename=job.source.filename)
+        if job.revision:
+            structlog.contextvars.bind_contextvars(revision=job.revision)
         try:
             return self._run(job, started, retries)
         except Exception as exc:
             if not _transient(exc):
                 raise
             if retries >= self.max_retries:
-                return self._fail(job.job_id, job.source.filename, exc, started, retries)
+                return self._fail_job(job, exc, started, retries)
             delay = backoff(retries)
             log.warning("job_retry", error=str(exc), retries=retries, countdown=round(delay, 1))
             _metrics.job_done("retried", started)
@@ -103,74 +114,122 @@ class JobRunner:
 
     def _run(self, job: ArticleJob, started: float, retries: int) -> Outcome:
         """Process `job`; transient errors (Redis away, disk) propagate to :meth:`run`."""
-        if self.publisher.already_published(job.job_id):
+        if self.publisher.already_published(job.job_id, job.revision):
             return self._refresh(job, started, retries)
-        deaths = self._count_delivery(job.job_id, retries)
+        if job.revision and self.publisher.published_revision(job.job_id) >= job.revision:
+            return self._superseded(job, started)
+        deaths = self._count_delivery(job.job_id, retries, job.revision)
         if deaths >= self.max_deliveries:
             reason = f"a worker died {deaths} times while processing this file"
-            return self._fail(
-                job.job_id, job.source.filename, _PoisonError(reason), started, retries
-            )
+            return self._fail_job(job, _PoisonError(reason), started, retries)
         try:
-            result, merged = self._with_story(self.pipeline.enrich(job))
-            fresh = self.publisher.publish(result)
-            if self.stories is not None:
-                self.stories.record(job.job_id, merged=merged)
+            result, kind = self._revise(job) if job.revision else self._publish(job)
         except BadInputError as exc:
-            return self._fail(job.job_id, job.source.filename, exc, started, retries)
+            return self._fail_job(job, exc, started, retries)
         except SoftTimeLimitExceeded as exc:
-            return self._fail(
-                job.job_id, job.source.filename, _TooSlowError(), started, retries, exc
-            )
+            return self._fail_job(job, _TooSlowError(), started, retries, exc)
         except Exception as exc:
             if _transient(exc):
                 raise
             log.exception("job_crashed")
-            return self._fail(job.job_id, job.source.filename, exc, started, retries)
+            return self._fail_job(job, exc, started, retries)
+        if kind == "superseded":
+            return self._superseded(job, started)
         log.info(
             "job_finished",
-            outcome="published" if fresh else "duplicate",
+            outcome=kind,
             seconds=_since(started),
             steps={t.step: t.seconds for t in result.pipeline.timings},
             chars=len(result.text),
             entities=len(result.entities),
             quotes=len(result.quotes),
         )
-        if fresh:
+        if kind == "published":
             _metrics.published(job.source.received_at)
-        _metrics.job_done("published" if fresh else "duplicate", started, result.pipeline.timings)
-        return Outcome("published" if fresh else "duplicate", job.job_id)
+        _metrics.job_done(kind, started, result.pipeline.timings)
+        return Outcome(kind, job.job_id)
+
+    def _publish(self, job: ArticleJob) -> tuple[EnrichedArticle, OutcomeKind]:
+        """Enrich a dropped file's job, assign its story, publish it, record its story."""
+        result, merged = self._with_story(self.pipeline.enrich(job))
+        fresh = self.publisher.publish(result)
+        if self.stories is not None:
+            self.stories.record(job.job_id, merged=merged)
+        return result, "published" if fresh else "duplicate"
+
+    def _revise(self, job: ArticleJob) -> tuple[EnrichedArticle, OutcomeKind | Superseded]:
+        """Enrich a revision again; under the job's revision lock, unless this revision or a
+        newer one is published meanwhile, assign its story again and replace the result;
+        then rebuild the story records it changed."""
+        result = self.pipeline.enrich(job).model_copy(update={"revision": job.revision})
+        with self.publisher.revising(job.job_id):
+            if self.publisher.published_revision(job.job_id) >= job.revision:
+                published = self.publisher.already_published(job.job_id, job.revision)
+                return result, "duplicate" if published else "superseded"
+            result, _ = self._with_story(result, again=True)
+            outcome = self.publisher.publish_revision(result)
+        if outcome == "superseded":
+            return result, outcome
+        if self.stories is not None:
+            self.stories.record_revision(job.job_id, job.revision)
+        return result, outcome
+
+    def _superseded(self, job: ArticleJob, started: float) -> Outcome:
+        """A revision older than the one published (two reprocess runs raced): skipped."""
+        log.info(
+            "job_finished",
+            outcome="duplicate",
+            reason="a newer revision is published",
+            published_revision=self.publisher.published_revision(job.job_id),
+            seconds=_since(started),
+        )
+        _metrics.job_done("duplicate", started)
+        return Outcome("duplicate", job.job_id)
 
     def _refresh(self, job: ArticleJob, started: float, retries: int) -> Outcome:
         """A job published before (a redelivery, or the same content dropped again): make sure
-        the results folder in use holds its result, enriching again only if it does not."""
+        the results folder in use holds its result, enriching again only if it does not (as
+        the newest revision published)."""
         try:
             if not self.publisher.has_result_file(job.job_id):
-                result, _ = self._with_story(self.pipeline.enrich(job))
+                revision = self.publisher.published_revision(job.job_id)
+                enriched = self.pipeline.enrich(job).model_copy(update={"revision": revision})
+                result, _ = self._with_story(enriched)
                 self.publisher.write_result_file(result)
                 log.info("result_rewritten", results_dir=str(self.publisher.results_dir))
             if self.stories is not None:  # a crash may have come before the story record
-                self.stories.record(job.job_id)
+                if job.revision:
+                    self.stories.record_revision(job.job_id, job.revision)
+                else:
+                    self.stories.record(job.job_id)
         except BadInputError as exc:
-            return self._fail(job.job_id, job.source.filename, exc, started, retries)
+            return self._fail_job(job, exc, started, retries)
         self.publisher.mark_refreshed(job.job_id)
         log.info("job_finished", outcome="duplicate", seconds=_since(started))
         _metrics.job_done("duplicate", started)
         return Outcome("duplicate", job.job_id)
 
-    def _with_story(self, result: EnrichedArticle) -> tuple[EnrichedArticle, bool]:
+    def _with_story(
+        self, result: EnrichedArticle, *, again: bool = False
+    ) -> tuple[EnrichedArticle, bool]:
         """`result` with its story (when stories are on), timed as the step ``stories``,
-        and whether its assignment merged stories. Idempotent: a redelivery gets the same."""
+        and whether its assignment merged stories. Idempotent: a redelivery gets the same.
+        `again`: a revision, whose article leaves its story and is assigned anew."""
         if self.stories is None:
             return result, False
         started = time.perf_counter()
-        result, assignment = self.stories.assign(result)
+        if again:
+            result, assignment = self.stories.reassign(result)
+        else:
+            result, assignment = self.stories.assign(result)
         timing = StepTiming(step="stories", seconds=round(time.perf_counter() - started, 6))
         info = result.pipeline.model_copy(update={"timings": [*result.pipeline.timings, timing]})
         return result.model_copy(update={"pipeline": info}), bool(assignment.absorbed)
 
-    def _count_delivery(self, job_id: str, retries: int) -> int:
+    def _count_delivery(self, job_id: str, retries: int, revision: int = 0) -> int:
         key = self.keys.deliveries(job_id)
+        if revision:  # each revision is its own run: deaths of earlier ones do not count
+            key = f"{key}:r{revision}"
         pipe = self.redis.pipeline()
         pipe.incr(key)
         pipe.expire(key, _DELIVERY_TTL)
@@ -178,6 +237,18 @@ class JobRunner:
         pipe.hset(self.keys.job(job_id), "started_at", f"{time.time():.3f}")
         deliveries = int(pipe.execute()[0])
         return max(0, deliveries - 1 - retries)
+
+    def _fail_job(
+        self,
+        job: ArticleJob,
+        exc: Exception,
+        started: float,
+        retries: int,
+        cause: BaseException | None = None,
+    ) -> Outcome:
+        return self._fail(
+            job.job_id, job.source.filename, exc, started, retries, cause, revision=job.revision
+        )
 
     def _fail(
         self,
@@ -187,6 +258,8 @@ class JobRunner:
         started: float,
         retries: int,
         cause: BaseException | None = None,
+        *,
+        revision: int = 0,
     ) -> Outcome:
         retryable = not isinstance(exc, BadInputError | _PoisonError)
         record = FailureRecord(
@@ -199,7 +272,9 @@ class JobRunner:
             attempts=retries + 1,
             failed_at=datetime.now(UTC),
         )
-        if job_id is not None:
+        if job_id is not None and revision:  # the published result stays
+            self.publisher.publish_revision_failure(job_id, revision, record)
+        elif job_id is not None:
             self.publisher.publish_failure(job_id, record)
         log.warning(
             "job_finished",

@@ -12,6 +12,13 @@ index in Redis). Per article, in :class:`~newswire_enrich.jobs.JobRunner`:
    files of stories it absorbed are removed; one entry per article goes to the stream
    ``{prefix}:stories`` (a marker makes it once, also when a crash repeats the step).
 
+Revisions (``newswire reprocess``): :meth:`StoryTracker.reassign` notes the article's story
+(that of the first attempt of the revision, kept for redeliveries), forgets the article in the
+index and assigns it again; :meth:`StoryTracker.record_revision` rebuilds the story it left,
+if it changed story (event ``forgotten``, with the story's record, or an empty ``story`` and
+``articles`` 0 when no article is left; its file is then removed), and the story it is in now
+(event ``revised``): once per (article, revision) each.
+
 Concurrent workers may rebuild the same story at once: each bumps the story's record version
 before reading the members and checks it after writing; whoever finds it moved builds again,
 so the last file written holds every member.
@@ -86,14 +93,16 @@ class StoryTracker:
     def _art(self, job_id: str) -> str:
         return f"{self.index.prefix}:art:{job_id}"
 
+    def _left(self, job_id: str, revision: int) -> str:
+        """Key of the story an article was in before revision `revision` was assigned."""
+        return f"{self.index.prefix}:left:{job_id}:r{revision}"
+
     def assign(self, result: EnrichedArticle) -> tuple[EnrichedArticle, Assignment]:
         """Return `result` with its story, duplicate and similarity set, and the index's
         assignment; store the article's digest."""
         try:
             assignment = self.index.assign(article_features(result))
-            self.client.hset(
-                self._art(result.job_id), "digest", digest(result).model_dump_json()
-            )
+            self.client.hset(self._art(result.job_id), "digest", digest(result).model_dump_json())
         except redis.RedisError as exc:
             if not is_redis_away(exc):
                 raise
@@ -101,6 +110,67 @@ class StoryTracker:
         if assignment.absorbed:
             log.info("stories_merged", story_id=assignment.story_id, absorbed=assignment.absorbed)
         return _with_assignment(result, assignment), assignment
+
+    def reassign(self, result: EnrichedArticle) -> tuple[EnrichedArticle, Assignment]:
+        """Assign revision ``result.revision`` of an article again: note the story it is in
+        (kept from the first attempt of this revision), forget it in the index, then
+        :meth:`assign` it as a new article."""
+        left = self._left(result.job_id, result.revision)
+        try:
+            before = self._story_of_article(result.job_id)
+            if before is not None:
+                self.client.set(left, before, nx=True, ex=_TOLD_TTL)
+            self.index.forget(result.job_id)
+        except redis.RedisError as exc:
+            if not is_redis_away(exc):
+                raise
+            raise StoryRecordError(f"cannot reach Redis to forget the article: {exc}") from exc
+        return self.assign(result)
+
+    def record_revision(self, job_id: str, revision: int) -> Story | None:
+        """After revision `revision` of `job_id` is published: rebuild the record of the story
+        it left (if it changed story) and of the story it is in, and announce both (events
+        ``forgotten`` and ``revised``, once per revision). Returns the record of its story."""
+        try:
+            raw = self.client.get(self._left(job_id, revision))
+            before = self._live(_text(raw)) if raw is not None else None
+            now = self._story_of_article(job_id)
+            if before is not None and before != now:
+                left = self._write(before)
+                if left is None:  # its last article left: no record any more
+                    self.story_file(before).unlink(missing_ok=True)
+                self._announce(job_id, before, left, "forgotten", f"r{revision}:forgotten")
+            if now is None:
+                return None
+            story = self._write(now)
+            if story is not None:
+                self._announce(job_id, now, story, "revised", f"r{revision}")
+            return story
+        except redis.RedisError as exc:
+            if not is_redis_away(exc):
+                raise
+            raise StoryRecordError(f"cannot reach Redis to record the story: {exc}") from exc
+        except OSError as exc:
+            raise StoryRecordError(f"cannot write the story record: {exc}") from exc
+
+    def _story_of_article(self, job_id: str) -> str | None:
+        """The live story of an article in the index (None if it is not in it)."""
+        story = self.client.hget(self._art(job_id), "story")
+        return None if story is None else self._live(_text(story))
+
+    def _live(self, story_id: str) -> str:
+        """The story that absorbed `story_id` (following merges), or `story_id` itself.
+
+        Read here rather than with the index's ``story_of``, which takes a job id first: once
+        a revision moved a story's first article elsewhere, the story's id names an article of
+        another story."""
+        current = story_id
+        for _ in range(1000):
+            nxt = self.client.get(f"{self.index.prefix}:absorbed:{current}")
+            if nxt is None:
+                break
+            current = _text(nxt)
+        return current
 
     def record(self, job_id: str, *, merged: bool = False) -> Story | None:
         """Rewrite the record of the story of `job_id` and announce the article on the stories
@@ -112,7 +182,7 @@ class StoryTracker:
                 return None
             story = self._write(story_id)
             if story is not None:
-                self._announce(job_id, story, "merged" if merged else "article")
+                self._announce(job_id, story_id, story, "merged" if merged else "article")
             return story
         except redis.RedisError as exc:
             if not is_redis_away(exc):
@@ -144,7 +214,9 @@ class StoryTracker:
         return story
 
     def _build(self, story_id: str) -> Story | None:
-        members = self.index.members(story_id)
+        members = sorted(
+            _text(m) for m in self.client.smembers(f"{self.index.prefix}:story:{story_id}:articles")
+        )
         pipe = self.client.pipeline(transaction=False)
         for job in members:
             pipe.hmget(self._art(job), ["digest", "dup", "sim"])
@@ -164,20 +236,26 @@ class StoryTracker:
         )
         return build_story(story_id, articles, absorbed=absorbed, duplicates=duplicates)
 
-    def _announce(self, job_id: str, story: Story, event: str) -> None:
+    def _announce(
+        self, job_id: str, story_id: str, story: Story | None, event: str, once: str = ""
+    ) -> None:
+        """Add the stories-stream entry of `event` once per article (and per `once`, a
+        revision's tag); `story` None: the story has no article left."""
         fields = {
-            "story_id": story.story_id,
+            "story_id": story_id,
             "job_id": job_id,
             "event": event,
-            "articles": str(len(story.articles)),
-            "absorbed": " ".join(story.absorbed),
-            "story": story.model_dump_json(),
+            "articles": str(len(story.articles)) if story else "0",
+            "absorbed": " ".join(story.absorbed) if story else "",
+            "story": story.model_dump_json() if story else "",
         }
         flat = [item for pair in fields.items() for item in pair]
-        self._tell(
-            keys=[f"{self.index.prefix}:told:{job_id}", self.keys.stories],
-            args=[_TOLD_TTL, self.maxlen, *flat],
-        )
+        marker = f"{self.index.prefix}:told:{job_id}" + (f":{once}" if once else "")
+        self._tell(keys=[marker, self.keys.stories], args=[_TOLD_TTL, self.maxlen, *flat])
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _with_assignment(result: EnrichedArticle, assignment: Assignment) -> EnrichedArticle:
@@ -188,4 +266,3 @@ def _with_assignment(result: EnrichedArticle, assignment: Assignment) -> Enriche
             "similarity": assignment.similarity,
         }
     )
-
