@@ -204,7 +204,9 @@ class StoryTracker:
             if story is None:
                 return None
             self.stories_dir.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(self.story_file(story_id), story.model_dump_json(indent=2) + "\n")
+            record = story.model_dump_json(indent=2) + "\n"
+            # rebuilt from the index on the next change: no fsync needed
+            write_text_atomic(self.story_file(story_id), record, durable=False)
             for gone in story.absorbed:
                 self.story_file(gone).unlink(missing_ok=True)
             now = int(self.client.get(version_key) or 0)
