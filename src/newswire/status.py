@@ -45,6 +45,9 @@ class PipelineStatus:
     failures_stream: int
     ingest_alive: bool
     running: int = 0
+    #: re-enriched by ``newswire reprocess`` (a new revision published), failed revisions
+    revised: int = 0
+    revise_failed: int = 0
 
     @property
     def backlog(self) -> int:
@@ -62,10 +65,13 @@ class PipelineStatus:
 
     def line(self) -> str:
         """Return a one-line summary for a terminal."""
-        return (
+        line = (
             f"queued {self.queued} | waiting {self.waiting} | running {self.running} | "
             f"done {self.done} | failed {self.failed} | duplicates {self.duplicates}"
         )
+        if self.revised or self.revise_failed:
+            line += f" | revised {self.revised} ({self.revise_failed} failed)"
+        return line
 
 
 def read_status(client: redis.Redis, keys: RedisKeys, queue: str) -> PipelineStatus:
@@ -98,6 +104,8 @@ def read_status(client: redis.Redis, keys: RedisKeys, queue: str) -> PipelineSta
         results_stream=int(results),
         failures_stream=int(failures),
         ingest_alive=bool(alive),
+        revised=count("revised"),
+        revise_failed=count("revise_failed"),
     )
 
 

@@ -3,6 +3,7 @@ revisions, announced once each, stories revised, nothing counted twice."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -75,6 +76,11 @@ def test_reprocess_all_replaces_results_as_revisions(
     assert redis_client.xlen(KEYS.results) == 4
     told = [f[b"event"].decode() for _, f in redis_client.xrange(KEYS.stories)]
     assert told.count("revised") == 2
+    status = subprocess.run(
+        [*NEWSWIRE, "status", "--json"], env=services.env(), capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert json.loads(status.stdout)["revised"] == 2, status.stderr
     assert sorted(p.name for p in done.iterdir()) == ["a0000.txt", "a0001.txt"]
     assert not list((services.inbox / "processing").iterdir())
 
