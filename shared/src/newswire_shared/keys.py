@@ -4,14 +4,20 @@
 key                        type    what
 =========================  ======  ======================================================
 ``{p}:job:{id}``           hash    state (queued/done/failed), filename, queued_ts,
-                                  started_at, failure, refreshed_at (result file checked)
+                                  started_at, failure, refreshed_at (result file checked);
+                                  revision, revision_queued, revised_at, revision_failure
+                                  (``newswire reprocess``)
 ``{p}:published:{id}``     string  publication marker: set with the XADD, makes it once
 ``{p}:failed:{id}``        string  failure marker: the failure record is announced once
 ``{p}:deliveries:{id}``    string  how often a worker started the job (poison-message cap)
-``{p}:results``            stream  one entry per published article (``job_id``, ``result``)
+``...:{id}:r{n}``          string  the same three markers for revision ``n`` of a job
+``{p}:revising:{id}``      string  lock held while a revision of the job is published
+``{p}:results``            stream  one entry per published article (``job_id``, ``result``;
+                                  ``revision`` too when re-enriched)
 ``{p}:failures``           stream  one entry per failed file (``job_id``, ``failure``)
 ``{p}:inflight``           set     job ids queued and not yet published or failed
-``{p}:stats``              hash    counters: queued, done, failed, duplicates
+``{p}:stats``              hash    counters: queued, done, failed, duplicates, revised,
+                                  revise_failed
 ``{p}:ingest:alive``       string  heartbeat of the watcher loop (expires)
 ``{p}:names``              hash    file name below the inbox (``Source.path`` or
                                   ``Source.filename``) -> its job ids, space-separated,
@@ -22,7 +28,9 @@ key                        type    what
 ``{p}:stories``            stream  story updates; ``{p}:stories:...``: the story index
                                   (``newswire_enrich.stories``):
                                   ``recent`` and ``size`` zsets, ``story:{id}`` and
-                                  ``art:{job}`` hashes, ``absorbed:{id}`` strings
+                                  ``art:{job}`` hashes, ``absorbed:{id}`` strings;
+                                  ``told:{job}[:r{n}]`` / ``left:{job}:r{n}`` markers of
+                                  the stories stream entries
 =========================  ======  ======================================================
 """
 
