@@ -55,7 +55,8 @@ def worker_metrics() -> WorkerMetrics:
         jobs=Counter(
             "newswire_jobs",
             "Job deliveries handled by workers, by outcome: published, duplicate (published "
-            "before), failed, retried (a transient error; tried again later).",
+            "before), failed, retried (a transient error; tried again later), revised (a new "
+            "revision from newswire reprocess published).",
             ["outcome"],
         ),
         failures=failures(),
