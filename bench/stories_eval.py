@@ -5,14 +5,15 @@ real pipeline, and runs :class:`newswire_enrich.stories.StoryIndex` against a pr
 
     .venv/bin/python bench/stories_eval.py                  # all parts, figures on stdout
     .venv/bin/python bench/stories_eval.py --scale 2000     # a smaller scale run
-    .venv/bin/python bench/stories_eval.py --only-scale     # (f) alone, no model loaded
+    .venv/bin/python bench/stories_eval.py --only-scale     # (f) and (g), no model loaded
 
 Parts: (a) the five seeds; (b) the 70 html-dev pages as HTML and as _page.txt; (c) ggt-dev
 and html-dev as distinct stories (false merges, B-cubed); (d) a generated harder set
 (truncated copies, sentence-dropped/reordered copies, same-entity different-event pairs);
 (e) cost per corpus article (features, index step, share of the enrichment time); (f) a
 generated stream of ``--scale`` articles about events (bench/_story_stream.py): articles/s
-and ms per step for each thousand, memory, and B-cubed against the events.
+and ms per step for each thousand, memory, and B-cubed against the events; (g) the same
+stream assigned by ``--workers`` processes at once (commits refused, B-cubed).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import redis
@@ -258,8 +260,8 @@ def part_f(client: redis.Redis, n: int) -> None:
         ".py), against the bench's redis-server (AOF every second, as newswire runs it)"
     )
     print(
-        "    articles      index/s  stories/s  index ms mean  p99  features ms  stories"
-        "  largest  conflicts  Redis MB"
+        "    articles      index/s  stories/s  index ms mean  p99  Lua ms  features ms  read"
+        "  compared  stories  largest  Redis MB"
     )
     step = 1000 if n >= 2000 else max(1, n // 2)
     feat_ms: list[float] = []
@@ -268,6 +270,8 @@ def part_f(client: redis.Redis, n: int) -> None:
     for start in range(0, n, step):
         block = arts[start : start + step]
         fb, ib = [], []
+        client.config_resetstat()
+        read, compared = index.entries_read, index.compared
         for a in block:
             t0 = time.perf_counter()
             f = article_features(a)
@@ -279,14 +283,17 @@ def part_f(client: redis.Redis, n: int) -> None:
         feat_ms += [x * 1000 for x in fb]
         index_ms += [x * 1000 for x in ib]
         rates.append(len(block) / sum(ib))
+        lua = client.info("commandstats").get("cmdstat_evalsha", {}).get("usec", 0) / len(block)
         live = client.zcard("eval:f:recent")
         largest = index.largest(1)[0].n
         mem = client.info("memory")["used_memory"] / 1e6
         print(
             f"    {start + 1:>5}-{start + len(block):<6} {rates[-1]:>8.0f}  "
             f"{len(block) / (sum(ib) + sum(fb)):>9.0f}  {1000 * statistics.mean(ib):>13.2f}  "
-            f"{1000 * _pct(ib, 0.99):>4.1f}  {1000 * statistics.mean(fb):>11.2f}  {live:>7}  "
-            f"{largest:>7}  {index.conflicts:>9}  {mem:>8.0f}"
+            f"{1000 * _pct(ib, 0.99):>4.1f}  {lua / 1000:>6.2f}  "
+            f"{1000 * statistics.mean(fb):>11.2f}  {(index.entries_read - read) / len(block):>4.0f}"
+            f"  {(index.compared - compared) / len(block):>8.1f}  {live:>7}  {largest:>7}  "
+            f"{mem:>8.0f}"
         )
     pred = {job: index.story_of(job) or "" for job in gold}
     members = defaultdict(set)
@@ -296,8 +303,10 @@ def part_f(client: redis.Redis, n: int) -> None:
     p, r = bcubed(pred, {k: str(v) for k, v in gold.items()})
     print(
         f"    index step mean {statistics.mean(index_ms):.2f} ms (features "
-        f"{statistics.mean(feat_ms):.2f} ms); last/first thousand articles/s "
-        f"{rates[-1] / rates[0]:.2f}; Redis {mem * 1000 / n:.1f} KB per article"
+        f"{statistics.mean(feat_ms):.2f} ms); index/s last/first thousand "
+        f"{rates[-1] / rates[0]:.2f} (the first fills the first 2-day window), from the second"
+        f" on {min(rates[1:], default=0):.0f}-{max(rates[1:], default=0):.0f}/s, last/second "
+        f"{rates[-1] / rates[min(1, len(rates) - 1)]:.2f}; Redis {mem * 1000 / n:.1f} KB/article"
     )
     print(
         f"    {len(set(gold.values()))} events -> {len(members)} stories; events merged into "
@@ -305,11 +314,42 @@ def part_f(client: redis.Redis, n: int) -> None:
     )
 
 
+def _worker(url: str, n: int, workers: int, k: int) -> tuple[int, float]:
+    """One of `workers` processes: assign every `workers`-th article of the stream."""
+    arts, _ = story_stream(n)
+    index = StoryIndex(redis.Redis.from_url(url), prefix="eval:g")
+    t0 = time.perf_counter()
+    for a in arts[k::workers]:
+        index.assign(article_features(a))
+    return index.conflicts, time.perf_counter() - t0
+
+
+def part_g(client: redis.Redis, url: str, n: int, workers: int) -> None:
+    """The same stream assigned by `workers` processes at once: conflicts, B-cubed."""
+    _, gold = story_stream(n)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        many = [url] * workers, [n] * workers, [workers] * workers, range(workers)
+        done = list(pool.map(_worker, *many))
+    wall = time.perf_counter() - t0
+    index = StoryIndex(client, prefix="eval:g")
+    pred = {job: index.story_of(job) or "" for job in gold}
+    p, r = bcubed(pred, {k: str(v) for k, v in gold.items()})
+    sizes = sum(row.n for row in index.largest(1_000_000))
+    print(
+        f"(g) the same {n} articles by {workers} processes at once: {n / wall:.0f} articles/s "
+        f"in all (features included); commits refused and looked up again: "
+        f"{sum(c for c, _ in done)}; {len(set(pred.values()))} stories, articles in "
+        f"{{p}}:size {sizes}; B-cubed P {p:.3f} R {r:.3f}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run all parts against a private Redis."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", "--synthetic", type=int, default=10_000, dest="scale")
-    ap.add_argument("--only-scale", action="store_true", help="run part (f) only")
+    ap.add_argument("--workers", type=int, default=4, help="processes of part (g); 0: none")
+    ap.add_argument("--only-scale", action="store_true", help="run parts (f) and (g) only")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, RedisServer(Path(tmp) / "redis") as server:
         client = redis.Redis.from_url(server.url)
@@ -323,6 +363,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             part_d(client, pipeline, ggt)
             part_e(client, [*ggt.values(), *html.values()])
         part_f(client, args.scale)
+        if args.workers:
+            part_g(client, server.url, args.scale, args.workers)
     return 0
 
 

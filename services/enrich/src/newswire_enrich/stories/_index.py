@@ -117,6 +117,9 @@ class StoryIndex:
         self.config = config or StoryConfig()
         #: Commits refused because an article that could link came in meanwhile.
         self.conflicts = 0
+        #: Work done so far: posting entries read by the lookups, candidates compared.
+        self.entries_read = 0
+        self.compared = 0
         self._lookup = client.register_script(LOOKUP)
         self._commit = client.register_script(COMMIT)
         self._forget = client.register_script(FORGET)
@@ -146,7 +149,8 @@ class StoryIndex:
             if reply[0] == b"done":
                 return self._stored(f.job_id, reply)
             since = -1 if attempt == _ATTEMPTS - 1 else int(reply[1])
-            comps = self._compare(f, reply[2:], seen)
+            self.entries_read += int(reply[2])
+            comps = self._compare(f, reply[3:], seen)
             linked = sorted(job for job, c in comps.items() if c.same_story)
             dup, sim = self._duplicate(comps, seen)
             record: list[_Arg] = [
@@ -186,6 +190,7 @@ class StoryIndex:
         for at in range(0, len(flat), 3):
             job = _text(flat[at])
             if job not in seen:
+                self.compared += 1
                 old = _codec.decode(job, flat[at + 2])
                 root = _text(flat[at + 1]) or job
                 seen[job] = _Seen(compare(f, old, self.config), old.received_time, root)

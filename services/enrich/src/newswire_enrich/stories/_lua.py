@@ -18,7 +18,7 @@ one byte, all in one string).
   could link (a band, or a quote trigram and an entity, or ``min_entities`` entities),
   ranks them (bands x4 + quote trigrams x2 + entities, newest first on ties), takes at most
   ``per_story`` per live story and ``k`` in all among the first ``examine``, and returns
-  ``{'ok', seq, job, dup, features, job, dup, features, ...}``.
+  ``{'ok', seq, entries read, job, dup, features, job, dup, features, ...}``.
 - COMMIT then takes the lookup's seq (-1: no check), event time, retention, the article's
   own buckets (separated by spaces), the number of linked job ids and those, the number of
   record fields and the record (field/value pairs). If an article that
@@ -81,8 +81,9 @@ local buckets, fields = {}, split_fields(ARGV[7])
 for b in string.gmatch(ARGV[6], '%S+') do buckets[#buckets + 1] = b end
 local nfields, i = #fields, 8
 local SLOT = {b = 1, e = 2, q = 3}
-local by_shard = {}  -- shard -> field numbers (one HMGET / HSET per bucket and shard)
+local by_shard, slots = {}, {}  -- shard -> field numbers (one HMGET / HSET per bucket, shard)
 for g = 1, nfields do
+  slots[g] = SLOT[string.sub(fields[g], 1, 1)]
   local s = shard(fields[g])
   if not by_shard[s] then by_shard[s] = {} end
   by_shard[s][#by_shard[s] + 1] = g
@@ -98,12 +99,12 @@ for _, b in ipairs(buckets) do
   end
   values[b] = row
 end
+local read = 0  -- posting entries read (the work of a call, reported by LOOKUP)
 -- hits[seq] = {bands, entities, quote trigrams} shared with this article (seq > since)
 local function scan(since)
-  local hits = {}
+  local hits, seen = {}, {}  -- seen[seq] = the field it was last counted for
   for g = 1, nfields do
-    local slot = SLOT[string.sub(fields[g], 1, 1)]
-    local seen = {}
+    local slot = slots[g]
     for _, b in ipairs(buckets) do
       local v = values[b][g]
       if v and #v % 4 == 0 then
@@ -117,8 +118,9 @@ local function scan(since)
         for k = n, lo, -1 do
           local s = u32(v, 4 * k - 3)
           if since and s <= since then break end
-          if not seen[s] then
-            seen[s] = true
+          read = read + 1
+          if seen[s] ~= g then
+            seen[s] = g
             local h = hits[s]
             if not h then h = {0, 0, 0}; hits[s] = h end
             h[slot] = h[slot] + 1
@@ -148,20 +150,22 @@ table.sort(ranked, function(a, b)
   if a[2] ~= b[2] then return a[2] > b[2] end
   return a[1] > b[1]
 end)
-local out, per, taken = {'ok', seq}, {}, 0
+local out, per, taken = {'ok', seq, read}, {}, 0
 for r = 1, math.min(#ranked, examine) do
   local s = ranked[r][1]
   local other = redis.call('HGET', p .. ':sq:' .. math.floor(s / 128), tostring(s % 128))
   if other and other ~= job then
-    local row = redis.call('HMGET', p .. ':art:' .. other, 'story', 'dup', 'f')
-    if row[1] and row[3] then
-      local live = resolve(row[1])
-      local c = per[live] or 0
-      if c < per_story then
+    local key = p .. ':art:' .. other
+    local row = redis.call('HMGET', key, 'story', 'dup')
+    local live = row[1] and resolve(row[1])
+    local c = live and per[live] or 0
+    if live and c < per_story then
+      local features = redis.call('HGET', key, 'f')  -- read only for those taken
+      if features then
         per[live] = c + 1
         out[#out + 1] = other
         out[#out + 1] = row[2] or ''
-        out[#out + 1] = row[3]
+        out[#out + 1] = features
         taken = taken + 1
         if taken >= k then break end
       end
@@ -277,7 +281,7 @@ for _, b in ipairs(own) do
       local v = values[b][g] or ''
       if #v % 4 == 0 then
         v = v .. sb
-        if SLOT[string.sub(fields[g], 1, 1)] == 1 then
+        if slots[g] == 1 then
           if #v > 4 * band_read then v = string.sub(v, -4 * band_read) end
         elseif #v > 4 * max_posting then
           v = 'H'
