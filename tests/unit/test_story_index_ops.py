@@ -205,3 +205,17 @@ def test_concurrent_workers_keep_stories_whole(
     for story in stories:
         assert story is not None and len(index.members(story)) == 16
     assert sorted(sizes(redis_client).values()) == [16, 16, 16]
+
+
+def test_only_articles_that_could_link_are_compared(redis_client: redis.Redis) -> None:
+    """An earlier article sharing one entity and no text is not even compared (no rule could
+    link them); one sharing two entities is; a near-copy is, alone, and joins the story."""
+    index = StoryIndex(redis_client, prefix=P)
+    okafor, port = ent("E1", "Dana Okafor"), ent("E2", "Port Elwin", "GPE", 0.6)
+    index.assign(feats("a" * 16, words(1), entities=[okafor, port]))
+    index.assign(feats("b" * 16, words(2), entities=[okafor]))
+    assert index.compared == 0
+    index.assign(feats("c" * 16, words(3), entities=[okafor, port]))
+    assert index.compared == 1
+    copy = index.assign(feats("d" * 16, words(1) + " More.", entities=[okafor]))
+    assert copy.story_id == "a" * 16 and index.compared == 2
