@@ -219,3 +219,19 @@ def test_only_articles_that_could_link_are_compared(redis_client: redis.Redis) -
     assert index.compared == 1
     copy = index.assign(feats("d" * 16, words(1) + " More.", entities=[okafor]))
     assert copy.story_id == "a" * 16 and index.compared == 2
+
+
+def test_story_id_wins_over_the_same_job_id(redis_client: redis.Redis) -> None:
+    """Once a story's first article moved to another story (reprocessed), the old story's id
+    still names the old story; the article's story is asked for with story_of_job."""
+    index = StoryIndex(redis_client, prefix=P)
+    a, b, c = "a" * 16, "b" * 16, "c" * 16
+    index.assign(feats(a, BRIDGE))
+    index.assign(feats(b, BRIDGE + "\n\nShare this article"))
+    index.assign(feats(c, ORCHARD))
+    index.forget(a)
+    moved = index.assign(feats(a, ORCHARD + "\n\nCorrected."))
+    assert moved.story_id == c
+    assert index.story_of_job(a) == c
+    assert index.story_of(a) == a and index.members(a) == [b]
+    assert index.members(c) == [a, c]

@@ -117,7 +117,7 @@ class StoryTracker:
         :meth:`assign` it as a new article."""
         left = self._left(result.job_id, result.revision)
         try:
-            before = self._story_of_article(result.job_id)
+            before = self.index.story_of_job(result.job_id)
             if before is not None:
                 self.client.set(left, before, nx=True, ex=_TOLD_TTL)
             self.index.forget(result.job_id)
@@ -133,8 +133,8 @@ class StoryTracker:
         ``forgotten`` and ``revised``, once per revision). Returns the record of its story."""
         try:
             raw = self.client.get(self._left(job_id, revision))
-            before = self._live(_text(raw)) if raw is not None else None
-            now = self._story_of_article(job_id)
+            before = self.index.live_story(_text(raw)) if raw is not None else None
+            now = self.index.story_of_job(job_id)
             if before is not None and before != now:
                 left = self._write(before)
                 if left is None:  # its last article left: no record any more
@@ -153,31 +153,12 @@ class StoryTracker:
         except OSError as exc:
             raise StoryRecordError(f"cannot write the story record: {exc}") from exc
 
-    def _story_of_article(self, job_id: str) -> str | None:
-        """The live story of an article in the index (None if it is not in it)."""
-        story = self.client.hget(self._art(job_id), "story")
-        return None if story is None else self._live(_text(story))
-
-    def _live(self, story_id: str) -> str:
-        """The story that absorbed `story_id` (following merges), or `story_id` itself.
-
-        Read here rather than with the index's ``story_of``, which takes a job id first: once
-        a revision moved a story's first article elsewhere, the story's id names an article of
-        another story."""
-        current = story_id
-        for _ in range(1000):
-            nxt = self.client.get(f"{self.index.prefix}:absorbed:{current}")
-            if nxt is None:
-                break
-            current = _text(nxt)
-        return current
-
     def record(self, job_id: str, *, merged: bool = False) -> Story | None:
         """Rewrite the record of the story of `job_id` and announce the article on the stories
         stream (once per article; event ``merged`` when its assignment merged stories).
         Returns the record, or None when the article is no longer in the index."""
         try:
-            story_id = self.index.story_of(job_id)
+            story_id = self.index.story_of_job(job_id)
             if story_id is None:
                 return None
             story = self._write(story_id)

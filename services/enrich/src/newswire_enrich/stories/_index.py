@@ -243,21 +243,37 @@ class StoryIndex:
             if data
         }
 
-    def story_of(self, story_or_job: str) -> str | None:
-        """Return the live story of a job id or of a (possibly absorbed) story id."""
-        story = self.client.hget(f"{self.prefix}:art:{story_or_job}", "story")
-        current = story.decode() if isinstance(story, bytes) else story_or_job
+    def live_story(self, story_id: str) -> str:
+        """The story that absorbed `story_id` (following merges), or `story_id` itself."""
+        current = story_id
         for _ in range(1000):
             nxt = self.client.get(f"{self.prefix}:absorbed:{current}")
             if nxt is None:
                 break
-            current = nxt.decode() if isinstance(nxt, bytes) else str(nxt)
-        if isinstance(story, bytes) or self.client.exists(f"{self.prefix}:story:{current}"):
-            return current
-        return None
+            current = _text(nxt)
+        return current
+
+    def story_of_job(self, job_id: str) -> str | None:
+        """The live story of an article in the index (None if it is not in it)."""
+        story = self.client.hget(f"{self.prefix}:art:{job_id}", "story")
+        return None if story is None else self.live_story(_text(story))
+
+    def story_of(self, story_or_job: str) -> str | None:
+        """Return the live story of a story id (possibly absorbed) or of a job id.
+
+        A live or absorbed story id wins over the same id as a job id: once a revision moved
+        a story's first article elsewhere, the story's id names an article of another story.
+        """
+        if self.client.exists(f"{self.prefix}:story:{story_or_job}") or self.client.exists(
+            f"{self.prefix}:absorbed:{story_or_job}"
+        ):
+            live = self.live_story(story_or_job)
+            if self.client.exists(f"{self.prefix}:story:{live}"):
+                return live
+        return self.story_of_job(story_or_job)
 
     def members(self, story_id: str) -> list[str]:
-        """Return the job ids of a story (following absorbed ids), sorted."""
+        """Return the job ids of a story (following absorbed ids; a job id: its story's), sorted."""
         live = self.story_of(story_id) or story_id
         return sorted(
             _text(m) for m in self.client.smembers(f"{self.prefix}:story:{live}:articles")
