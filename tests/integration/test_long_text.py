@@ -66,6 +66,8 @@ def test_article_over_a_million_characters_is_enriched(
     assert max(q.start for q in result.quotes) > len(text) - 5000
     assert redis_client.xlen(KEYS.results) == 1
     assert redis_client.xlen(KEYS.failures) == 0
+    # the summary line comes after the story record, which follows the publication
+    wait_until(lambda: '"job_finished"' in services.log("worker"), 60, what="job_finished")
     finished = [
         json.loads(line) for line in services.log("worker").splitlines() if '"job_finished"' in line
     ]
