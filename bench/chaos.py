@@ -480,6 +480,15 @@ def snapshot(cluster: Cluster) -> Snapshot:
     )
 
 
+def _story_id(path: Path) -> str | None:
+    """The ``story_id`` of a result file (None when absent or unreadable)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("story_id")
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def leftover_messages(broker: BrokerView) -> dict[str, list[str | None]]:
     """Return the job ids of the messages in the queue lists and the unacked hash."""
     return {"queue": broker.waiting_messages(), "unacked": broker.unacked_messages()}
@@ -797,6 +806,11 @@ def summarize(run: Run, at_settle: dict[str, int | None], wall: float) -> dict[s
         1 for j in messages["queue"] + messages["unacked"] if j is not None and j in finished
     )
     unsettled = names - done - failed
+    told = Counter(j for j in stream_job_ids(client, KEYS.stories) if j in by_id)
+    published = result_ids & set(by_id)
+    no_story = sorted(
+        by_id[j].name for j in published if _story_id(cluster.results / f"{j}.json") is None
+    )
     raw_stats: dict[bytes, bytes] = client.hgetall(KEYS.stats)  # type: ignore[assignment]
     stats = {k.decode(): v.decode() for k, v in raw_stats.items()}
     figures: dict[str, Any] = {
@@ -812,6 +826,10 @@ def summarize(run: Run, at_settle: dict[str, int | None], wall: float) -> dict[s
         "left_in_inbox": len(unclaimed),
         "not_settled": len(unsettled),
         "results_not_on_stream": len(not_on_stream),
+        "stories_stream_entries": sum(told.values()),
+        "stories_stream_duplicates": sum(c - 1 for c in told.values() if c > 1),
+        "results_without_story": len(no_story),
+        "results_not_on_stories_stream": len(published - set(told)),
         "queue_at_settle": at_settle,
         "queue_left": {
             "queue": len(messages["queue"]),
@@ -828,6 +846,9 @@ def summarize(run: Run, at_settle: dict[str, int | None], wall: float) -> dict[s
         "every result on the stream": not not_on_stream,
         f"queue left <= {LEFTOVER_LIMIT:.0%} of N": left_queue <= LEFTOVER_LIMIT * n,
         "no service exited by itself": not cluster.exited,
+        "every result in a story, told once": not no_story
+        and figures["stories_stream_duplicates"] == 0
+        and figures["results_not_on_stories_stream"] == 0,
     }
     return {
         "config": {
@@ -895,6 +916,12 @@ def render_table(report: dict[str, Any]) -> str:
         ("lost", f"{fig['lost']}  (inputs with no result file, stream entry or failure record)"),
         ("failed", str(fig["failed"])),
         ("done", str(fig["done"])),
+        (
+            "stories",
+            f"{fig['stories_stream_entries']} entries on the stories stream, "
+            f"{fig['stories_stream_duplicates']} twice, {fig['results_without_story']} results "
+            f"without story_id, {fig['results_not_on_stories_stream']} results never told",
+        ),
         ("processing/", f"{fig['left_in_processing']} files left"),
         ("inbox/", f"{fig['left_in_inbox']} files never claimed"),
         (

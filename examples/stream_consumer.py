@@ -149,7 +149,9 @@ def parse_result(fields: dict[str, str]) -> ArticleUpdate:
 
 def parse_story_event(fields: dict[str, str]) -> StoryUpdate:
     """Read a stories entry: ``story_id``, ``job_id``, ``event``, ``articles``, ``absorbed``,
-    ``story`` (the Story JSON record; empty when the story has no article left)."""
+    ``story`` (the Story JSON record; empty when the story has no article left, ``articles``
+    0, or when the record is not carried: a very large story, or one being rebuilt by
+    another worker)."""
     story_id, job_id, event = (fields.get(k, "") for k in ("story_id", "job_id", "event"))
     if not story_id or not job_id:
         raise EntryError("stories entry without story_id or job_id")
@@ -306,8 +308,20 @@ def apply_story(db: sqlite3.Connection, update: StoryUpdate, entry_id: str) -> N
             "UPDATE articles SET story_id = NULL WHERE job_id = ? AND story_id = ?",
             (update.job_id, survivor),
         )
-    if update.json is None or update.articles == 0:  # its last article was forgotten
+    if update.articles == 0:  # its last article was forgotten
         db.execute("DELETE FROM stories WHERE story_id = ?", (survivor,))
+        return
+    if update.json is None:
+        # The record is not carried (a very large story, or another worker was rebuilding
+        # it; the record is in results/stories/ and a later entry of the story carries it):
+        # note the article and the count, keep the stored record.
+        if update.event != "forgotten":
+            db.execute(
+                "UPDATE articles SET story_id = ? WHERE job_id = ?", (survivor, update.job_id)
+            )
+        db.execute(
+            "UPDATE stories SET articles = ? WHERE story_id = ?", (update.articles, survivor)
+        )
         return
     db.execute(_UPSERT_STORY, (survivor, update.articles, update.json, entry_id))
     db.executemany(

@@ -335,3 +335,23 @@ def test_command_line_gives_up_on_unreachable_redis_with_one_line(tmp_path: Path
     assert "retrying in 0.5 s" in done.stderr
     assert "giving up" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_entry_without_the_record_keeps_the_stored_story(
+    client: redis.Redis, db: sqlite3.Connection
+) -> None:
+    """An entry that does not carry the record (a very large story, or one being rebuilt by
+    another worker) moves the article into the story and updates the count, keeping the
+    stored record."""
+    add_result(client, 1, "A")
+    add_result(client, 2, "B")
+    add_story(client, 1, 1, "article", [1])
+    client.xadd(STORIES, {"story_id": _job(1), "job_id": _job(2), "event": "article",
+                          "articles": "2", "absorbed": "", "story": ""})  # fmt: skip
+
+    consumer(client, db, "host-1").run(once=True)
+
+    assert articles(db) == {_job(1): ("A", _job(1), 0), _job(2): ("B", _job(1), 0)}
+    (row,) = db.execute("SELECT story_id, articles, json FROM stories").fetchall()
+    assert row[:2] == (_job(1), 2) and json.loads(row[2])["story_id"] == _job(1)
+    assert pending(client) == 0

@@ -174,3 +174,18 @@ def test_index_step_is_idempotent(redis_client: redis.Redis) -> None:
     f = article_features(article("a" * 16, BRIDGE))
     assert index.assign(f).story_id == index.assign(f).story_id == "a" * 16
     assert index.members("a" * 16) == ["a" * 16]
+
+
+def test_large_story_merges_over_its_first_and_latest_articles() -> None:
+    """With a merge limit, every article is listed but entities come from the earliest and
+    the latest articles only (the bound that keeps a flood of copies cheap)."""
+    arts = [
+        article(f"{i:016x}", BRIDGE, entities=[ent("E1", f"Person Number{i}")],
+                published=f"2024-05-{i + 1:02d}")
+        for i in range(6)
+    ]  # fmt: skip
+    story = build_story(arts[0].job_id, arts, merge_limit=2)
+    assert [a.job_id for a in story.articles] == [a.job_id for a in arts]
+    assert sorted(e.name for e in story.entities) == ["Person Number0", "Person Number5"]
+    full = build_story(arts[0].job_id, arts)
+    assert len(full.entities) == 6

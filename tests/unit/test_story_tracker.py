@@ -168,3 +168,58 @@ def test_article_linking_two_stories_merges_them(redis_client: redis.Redis, tmp_
     assert sorted(x.job_id for x in story.articles) == sorted([a, b, c])
     assert not (tmp_path / "results/stories" / f"{absorbed}.json").exists()
     assert _told(redis_client)[-1]["event"] == "merged"
+
+
+class ConcurrentTracker(StoryTracker):
+    """A tracker during whose first rebuild another worker adds a change to the story."""
+
+    builds = 0
+
+    def _build(self, story_id: str) -> Story | None:
+        self.builds += 1
+        if self.builds == 1:
+            self.client.set(f"{self.index.prefix}:story:{story_id}:dirty", "1")
+        return super()._build(story_id)
+
+
+def test_rebuild_is_left_to_the_worker_holding_it(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """While another worker rebuilds a story, an article joining it is announced without the
+    record (its count from the index) and marks the story dirty for that worker."""
+    tracker = _tracker(redis_client, tmp_path)
+    runner = _runner(redis_client, tmp_path, tracker)
+    text = _text(7)
+    first = runner.run(_payload(text, "a.txt")).job_id
+    lock = f"{KEYS.story_index}:story:{first}:building"
+    redis_client.set(lock, "another-worker")
+    second = runner.run(_payload(text + " Updated.", "b.txt")).job_id
+    told = _told(redis_client)[-1]
+    assert (told["job_id"], told["story_id"], told["articles"], told["story"]) == (
+        second, first, "2", ""
+    )  # fmt: skip
+    assert redis_client.exists(f"{KEYS.story_index}:story:{first}:dirty")
+    on_disk = Story.model_validate_json(
+        (tmp_path / "results/stories" / f"{first}.json").read_text()
+    )
+    assert [a.job_id for a in on_disk.articles] == [first]  # not rebuilt by the second worker
+    redis_client.delete(lock)  # that worker is gone: the next change rebuilds everything
+    third = runner.run(_payload(text + " Corrected.", "c.txt")).job_id
+    on_disk = Story.model_validate_json(
+        (tmp_path / "results/stories" / f"{first}.json").read_text()
+    )
+    assert sorted(a.job_id for a in on_disk.articles) == sorted([first, second, third])
+    assert not redis_client.exists(lock)
+
+
+def test_builder_rebuilds_until_no_change_came_in(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """A change arriving during a rebuild makes the builder rebuild once more before it lets
+    go of the lock: the last record written is never behind."""
+    tracker = _tracker(redis_client, tmp_path, ConcurrentTracker)
+    runner = _runner(redis_client, tmp_path, tracker)
+    job = runner.run(_payload(_text(8), "a.txt")).job_id
+    assert isinstance(tracker, ConcurrentTracker) and tracker.builds == 2
+    assert not redis_client.exists(f"{KEYS.story_index}:story:{job}:building")
+    assert not redis_client.exists(f"{KEYS.story_index}:story:{job}:dirty")

@@ -19,13 +19,19 @@ if it changed story (event ``forgotten``, with the story's record, or an empty `
 ``articles`` 0 when no article is left; its file is then removed), and the story it is in now
 (event ``revised``): once per (article, revision) each.
 
-Concurrent workers may rebuild the same story at once: each bumps the story's record version
-before reading the members and checks it after writing; whoever finds it moved builds again,
-so the last file written holds every member.
+Rebuilds are coalesced, so a story of thousands of near-identical articles (a wire story
+republished everywhere, a flood of copies) costs one rebuild at a time, not one per article:
+a worker marks the story *dirty* and takes its rebuild lock if free; the holder rebuilds
+until no change came in since its last rebuild (a Lua step lets go of the lock only when the
+story is not dirty), so the last record written holds every member. A worker that finds the
+lock taken just marks the story dirty and announces its article without the record. Very
+large stories merge entities and quotes over their first and latest articles
+(``_MERGE_LIMIT``) and are not carried whole on the stream (``_STREAM_STORY_MAX``).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +47,23 @@ from newswire_shared.schemas import EnrichedArticle, Story
 
 log = get_logger(__name__)
 
-#: Rebuilds of one story record before giving up on a story that keeps changing (the writer
-#: that changed it rebuilds it itself).
-_REBUILDS = 5
 #: How long the once-per-article marker of the stories stream is kept (seconds).
 _TOLD_TTL = 30 * 86_400
+
+#: How long a worker may hold a story's rebuild (milliseconds; renewed on each round).
+_BUILD_LOCK_MS = 60_000
+#: Stories with more articles merge entities and quotes over this many (first and latest).
+_MERGE_LIMIT = 200
+#: Stories with more articles are not carried whole on the stories stream.
+_STREAM_STORY_MAX = 100
+
+#: KEYS: the rebuild lock, the dirty flag; ARGV: the holder's token. Lets go of the lock
+#: only when no change came in since the last rebuild (returns 1), else returns 0.
+_RELEASE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+"""
 
 _TELL = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
@@ -54,6 +72,15 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
 end
 return 0
 """
+
+
+@dataclass(frozen=True)
+class Written:
+    """The outcome of a story record update: the record written (None: the story has no
+    article left, or another worker is rebuilding it) and whether this worker built it."""
+
+    story: Story | None
+    built: bool
 
 
 class StoryRecordError(TransientError):
@@ -84,6 +111,7 @@ class StoryTracker:
 
     def __post_init__(self) -> None:
         self._tell = self.index.client.register_script(_TELL)
+        self._release = self.index.client.register_script(_RELEASE)
 
     @property
     def client(self) -> redis.Redis:
@@ -137,15 +165,14 @@ class StoryTracker:
             now = self.index.story_of_job(job_id)
             if before is not None and before != now:
                 left = self._write(before)
-                if left is None:  # its last article left: no record any more
+                if left.built and left.story is None:  # its last article left: no record
                     self.story_file(before).unlink(missing_ok=True)
                 self._announce(job_id, before, left, "forgotten", f"r{revision}:forgotten")
             if now is None:
                 return None
-            story = self._write(now)
-            if story is not None:
-                self._announce(job_id, now, story, "revised", f"r{revision}")
-            return story
+            written = self._write(now)
+            self._announce(job_id, now, written, "revised", f"r{revision}")
+            return written.story
         except redis.RedisError as exc:
             if not is_redis_away(exc):
                 raise
@@ -161,10 +188,9 @@ class StoryTracker:
             story_id = self.index.story_of_job(job_id)
             if story_id is None:
                 return None
-            story = self._write(story_id)
-            if story is not None:
-                self._announce(job_id, story_id, story, "merged" if merged else "article")
-            return story
+            written = self._write(story_id)
+            self._announce(job_id, story_id, written, "merged" if merged else "article")
+            return written.story
         except redis.RedisError as exc:
             if not is_redis_away(exc):
                 raise
@@ -176,25 +202,32 @@ class StoryTracker:
         """Where the record of `story_id` is written."""
         return self.stories_dir / f"{story_id}.json"
 
-    def _write(self, story_id: str) -> Story | None:
-        version_key = f"{self.index.prefix}:story:{story_id}:v"
-        version = self.client.incr(version_key)
-        story: Story | None = None
-        for _ in range(_REBUILDS):
-            story = self._build(story_id)
-            if story is None:
-                return None
-            self.stories_dir.mkdir(parents=True, exist_ok=True)
-            record = story.model_dump_json(indent=2) + "\n"
-            # rebuilt from the index on the next change: no fsync needed
-            write_text_atomic(self.story_file(story_id), record, durable=False)
-            for gone in story.absorbed:
-                self.story_file(gone).unlink(missing_ok=True)
-            now = int(self.client.get(version_key) or 0)
-            if now == version:
-                break
-            version = now  # another worker changed the story meanwhile: build it again
-        return story
+    def _write(self, story_id: str) -> Written:
+        """Rebuild and write the record of `story_id`, or leave it to the worker rebuilding it
+        right now (coalescing: see the module docstring)."""
+        p = self.index.prefix
+        lock, dirty = f"{p}:story:{story_id}:building", f"{p}:story:{story_id}:dirty"
+        token = secrets.token_hex(8)
+        self.client.set(dirty, "1", px=_BUILD_LOCK_MS)  # a change to take in
+        if not self.client.set(lock, token, nx=True, px=_BUILD_LOCK_MS):
+            return Written(None, built=False)  # the builder sees `dirty` before it lets go
+        try:
+            while True:
+                self.client.delete(dirty)
+                self.client.pexpire(lock, _BUILD_LOCK_MS)
+                story = self._build(story_id)
+                if story is not None:
+                    self.stories_dir.mkdir(parents=True, exist_ok=True)
+                    record = story.model_dump_json(indent=2) + "\n"
+                    # rebuilt from the index on the next change: no fsync needed
+                    write_text_atomic(self.story_file(story_id), record, durable=False)
+                    for gone in story.absorbed:
+                        self.story_file(gone).unlink(missing_ok=True)
+                if self._release(keys=[lock, dirty], args=[token]):
+                    return Written(story, built=True)
+        except BaseException:
+            self._release(keys=[lock, f"{dirty}:none"], args=[token])
+            raise
 
     def _build(self, story_id: str) -> Story | None:
         members = sorted(
@@ -217,20 +250,37 @@ class StoryTracker:
             m.decode() if isinstance(m, bytes) else str(m)
             for m in self.client.smembers(f"{self.index.prefix}:story:{story_id}:absorbed")
         )
-        return build_story(story_id, articles, absorbed=absorbed, duplicates=duplicates)
+        return build_story(
+            story_id,
+            articles,
+            absorbed=absorbed,
+            duplicates=duplicates,
+            merge_limit=_MERGE_LIMIT,
+        )
 
     def _announce(
-        self, job_id: str, story_id: str, story: Story | None, event: str, once: str = ""
+        self, job_id: str, story_id: str, written: Written, event: str, once: str = ""
     ) -> None:
         """Add the stories-stream entry of `event` once per article (and per `once`, a
-        revision's tag); `story` None: the story has no article left."""
+        revision's tag). The Story JSON goes with it when this worker built the record and
+        the story is small; otherwise ``story`` is empty and ``articles`` is the count in the
+        index (the record is in the stories folder, and the next entry of the story may carry
+        it). ``articles`` 0: the story has no article left."""
+        story = written.story
+        carried = story is not None and len(story.articles) <= _STREAM_STORY_MAX
+        if story is not None:
+            count = len(story.articles)
+        elif written.built:
+            count = 0
+        else:
+            count = int(self.client.hget(f"{self.index.prefix}:story:{story_id}", "n") or 0)
         fields = {
             "story_id": story_id,
             "job_id": job_id,
             "event": event,
-            "articles": str(len(story.articles)) if story else "0",
+            "articles": str(count),
             "absorbed": " ".join(story.absorbed) if story else "",
-            "story": story.model_dump_json() if story else "",
+            "story": story.model_dump_json() if story is not None and carried else "",
         }
         flat = [item for pair in fields.items() for item in pair]
         marker = f"{self.index.prefix}:told:{job_id}" + (f":{once}" if once else "")
