@@ -176,8 +176,9 @@ def test_story_left_by_its_last_article_is_removed(
 def test_story_records_lost_to_a_fault_are_made_on_the_retry(
     redis_client: redis.Redis, tmp_path: Path
 ) -> None:
-    """Redis away after the revision is published: the retry (revision published) rebuilds
-    both stories and announces each change once, with the story the article left before."""
+    """Redis away during the story records of a revision: the revision is not published
+    (the old result stays); the retry rebuilds both stories, announces each change once,
+    with the story the article left before, and publishes the revision."""
     runner, pipeline = _runner(redis_client, tmp_path, FlakyTracker)
     original = _text(4)
     first = runner.run(_payload(original, "a.txt")).job_id
@@ -185,11 +186,12 @@ def test_story_records_lost_to_a_fault_are_made_on_the_retry(
     pipeline.changed[(copy, 1)] = _text(10)
     with pytest.raises(Retry):
         runner.run(_payload(_copy_of(original), "b.txt", 1))
-    assert _result(tmp_path, copy).revision == 1
+    assert _result(tmp_path, copy).revision == 0  # not published: stories come first
     assert sorted(a.job_id for a in _story(tmp_path, str(first)).articles) == sorted(
         [first, copy]
     )  # not rebuilt yet
-    assert runner.run(_payload(_copy_of(original), "b.txt", 1), retries=1).kind == "duplicate"
+    assert runner.run(_payload(_copy_of(original), "b.txt", 1), retries=1).kind == "revised"
+    assert _result(tmp_path, copy).revision == 1
     assert [a.job_id for a in _story(tmp_path, str(first)).articles] == [first]
     events = [(t["event"], t["job_id"]) for t in _told(redis_client)[2:]]
     assert events == [("forgotten", copy), ("revised", copy)]

@@ -135,18 +135,20 @@ def test_redelivery_keeps_the_assignment_and_announces_once(
 def test_story_record_lost_to_a_fault_is_made_on_the_retry(
     redis_client: redis.Redis, tmp_path: Path
 ) -> None:
-    """Redis going away between publishing and the story record asks for a retry; the retry
-    (a published job) writes the record and the stream entry, once."""
+    """Redis going away during the story record asks for a retry before anything is
+    published (a published job is never redelivered); the retry records the story, tells
+    the stream once and publishes."""
     runner = _runner(redis_client, tmp_path, _tracker(redis_client, tmp_path, FlakyTracker))
     payload = _payload(_text(4), "b.txt")
     with pytest.raises(Retry):
         runner.run(payload)
     job = str(payload["job_id"])
-    assert (tmp_path / "results" / f"{job}.json").is_file()
-    assert not (tmp_path / "results/stories" / f"{job}.json").exists()
-    assert runner.run(payload, retries=1).kind == "duplicate"
+    assert not (tmp_path / "results" / f"{job}.json").exists()
+    assert redis_client.xlen(KEYS.results) == 0
+    assert runner.run(payload, retries=1).kind == "published"
     assert (tmp_path / "results/stories" / f"{job}.json").is_file()
     assert [t["job_id"] for t in _told(redis_client)] == [job]
+    assert redis_client.xlen(KEYS.results) == 1
 
 
 def test_article_linking_two_stories_merges_them(redis_client: redis.Redis, tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ a failure record. It returns an :class:`Outcome`; the only exception it lets out
 A job with ``revision`` N > 0 (``newswire reprocess``) is enriched again although its job was
 published: under the job's revision lock, unless revision N or a newer one is published, its
 story is assigned again (:meth:`~newswire_enrich.story_tracker.StoryTracker.reassign`), the
-result file replaced and the revision announced once (``revised``, see
-:mod:`newswire_enrich.publish`); then the story records are rebuilt. An older revision than
+story records rebuilt, then the result file replaced and the revision announced once
+(``revised``, see :mod:`newswire_enrich.publish`). An older revision than
 the one published is skipped (outcome ``duplicate``); one that fails leaves the published
 result in place.
 """
@@ -150,28 +150,31 @@ class JobRunner:
         return Outcome(kind, job.job_id)
 
     def _publish(self, job: ArticleJob) -> tuple[EnrichedArticle, OutcomeKind]:
-        """Enrich a dropped file's job, assign its story, publish it, record its story."""
+        """Enrich a dropped file's job, assign and record its story, then publish it.
+
+        The story record comes first: once a job is published, nothing redelivers it (ingest
+        drops the message of a published job), so a crash between the two must leave the
+        job unpublished; the redelivery then finds the story step done (idempotent) and
+        publishes."""
         result, merged = self._with_story(self.pipeline.enrich(job))
-        fresh = self.publisher.publish(result)
         if self.stories is not None:
             self.stories.record(job.job_id, merged=merged)
+        fresh = self.publisher.publish(result)
         return result, "published" if fresh else "duplicate"
 
     def _revise(self, job: ArticleJob) -> tuple[EnrichedArticle, OutcomeKind | Superseded]:
         """Enrich a revision again; under the job's revision lock, unless this revision or a
-        newer one is published meanwhile, assign its story again and replace the result;
-        then rebuild the story records it changed."""
+        newer one is published meanwhile, assign its story again, rebuild the story records
+        it changed and replace the result (stories first, as in :meth:`_publish`)."""
         result = self.pipeline.enrich(job).model_copy(update={"revision": job.revision})
         with self.publisher.revising(job.job_id):
             if self.publisher.published_revision(job.job_id) >= job.revision:
                 published = self.publisher.already_published(job.job_id, job.revision)
                 return result, "duplicate" if published else "superseded"
             result, _ = self._with_story(result, again=True)
+            if self.stories is not None:
+                self.stories.record_revision(job.job_id, job.revision)
             outcome = self.publisher.publish_revision(result)
-        if outcome == "superseded":
-            return result, outcome
-        if self.stories is not None:
-            self.stories.record_revision(job.job_id, job.revision)
         return result, outcome
 
     def _superseded(self, job: ArticleJob, started: float) -> Outcome:
