@@ -225,3 +225,28 @@ def test_builder_rebuilds_until_no_change_came_in(
     assert isinstance(tracker, ConcurrentTracker) and tracker.builds == 2
     assert not redis_client.exists(f"{KEYS.story_index}:story:{job}:building")
     assert not redis_client.exists(f"{KEYS.story_index}:story:{job}:dirty")
+
+
+def test_large_story_is_rebuilt_by_the_sweep_not_by_each_article(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """Past the in-step size, an article joining a story schedules its rebuild instead of
+    doing it; the sweep rebuilds due stories only, with every member, once per due time."""
+    tracker = _tracker(redis_client, tmp_path)
+    tracker.sync_rebuild_max, tracker.sweep_delay = 2, 0.0
+    runner = _runner(redis_client, tmp_path, tracker)
+    text = _text(9)
+    jobs = [runner.run(_payload(text + f" Edition {i}.", f"{i}.txt")).job_id for i in range(4)]
+    story_file = tmp_path / "results/stories" / f"{jobs[0]}.json"
+    on_disk = Story.model_validate_json(story_file.read_text())
+    assert len(on_disk.articles) == 2  # in step up to the size, then left to the sweep
+    told = _told(redis_client)
+    assert [t["articles"] for t in told] == ["1", "2", "3", "4"]
+    assert [bool(t["story"]) for t in told] == [True, True, False, False]
+    assert tracker.sweep() == 1
+    on_disk = Story.model_validate_json(story_file.read_text())
+    assert sorted(a.job_id for a in on_disk.articles) == sorted(jobs)
+    assert tracker.sweep() == 0  # nothing due any more
+    tracker.sweep_delay = 3600.0
+    runner.run(_payload(text + " Edition 9.", "9.txt"))
+    assert tracker.sweep() == 0  # scheduled, not yet due

@@ -24,14 +24,22 @@ republished everywhere, a flood of copies) costs one rebuild at a time, not one 
 a worker marks the story *dirty* and takes its rebuild lock if free; the holder rebuilds
 until no change came in since its last rebuild (a Lua step lets go of the lock only when the
 story is not dirty), so the last record written holds every member. A worker that finds the
-lock taken just marks the story dirty and announces its article without the record. Very
-large stories merge entities and quotes over their first and latest articles
-(``_MERGE_LIMIT``) and are not carried whole on the stream (``_STREAM_STORY_MAX``).
+lock taken just marks the story dirty and announces its article without the record.
+
+Stories of more than ``sync_rebuild_max`` articles (50) are not rebuilt by each article: the
+article schedules a rebuild (a due time in the zset ``{p}:due``, at least ``sweep_delay``
+seconds and ten times the story's last rebuild away) and :meth:`StoryTracker.sweep`, run
+every second by a thread of each worker's main process, rebuilds the stories due. A change
+made during a rebuild schedules the story again, so the last record holds every member
+within seconds of the last change. Very large stories merge entities and quotes over their
+first and latest articles (``_MERGE_LIMIT``); stream entries carry the record only for
+stories rebuilt in step (at most ``sync_rebuild_max`` articles).
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +116,11 @@ class StoryTracker:
     keys: RedisKeys
     stories_dir: Path
     maxlen: int = 100_000
+    #: stories with more articles are rebuilt by :meth:`sweep`, not by each new article
+    sync_rebuild_max: int = 50
+    #: a large story is rebuilt at most this often (seconds), and not more often than ten
+    #: times the duration of its last rebuild
+    sweep_delay: float = 2.0
 
     def __post_init__(self) -> None:
         self._tell = self.index.client.register_script(_TELL)
@@ -206,6 +219,10 @@ class StoryTracker:
         """Rebuild and write the record of `story_id`, or leave it to the worker rebuilding it
         right now (coalescing: see the module docstring)."""
         p = self.index.prefix
+        size = int(self.client.hget(f"{p}:story:{story_id}", "n") or 0)
+        if size > self.sync_rebuild_max:
+            self._schedule(story_id)
+            return Written(None, built=False)
         lock, dirty = f"{p}:story:{story_id}:building", f"{p}:story:{story_id}:dirty"
         token = secrets.token_hex(8)
         self.client.set(dirty, "1", px=_BUILD_LOCK_MS)  # a change to take in
@@ -217,17 +234,67 @@ class StoryTracker:
                 self.client.pexpire(lock, _BUILD_LOCK_MS)
                 story = self._build(story_id)
                 if story is not None:
-                    self.stories_dir.mkdir(parents=True, exist_ok=True)
-                    record = story.model_dump_json(indent=2) + "\n"
-                    # rebuilt from the index on the next change: no fsync needed
-                    write_text_atomic(self.story_file(story_id), record, durable=False)
-                    for gone in story.absorbed:
-                        self.story_file(gone).unlink(missing_ok=True)
+                    self._store(story_id, story)
                 if self._release(keys=[lock, dirty], args=[token]):
                     return Written(story, built=True)
         except BaseException:
             self._release(keys=[lock, f"{dirty}:none"], args=[token])
             raise
+
+    @property
+    def _due(self) -> str:
+        return f"{self.index.prefix}:due"
+
+    def _schedule(self, story_id: str) -> None:
+        """Mark a large story for :meth:`sweep`: due after the sweep delay (or ten times its
+        last rebuild); an earlier due time already set is kept."""
+        cost = float(self.client.get(f"{self.index.prefix}:story:{story_id}:cost") or 0)
+        due = time.time() + max(self.sweep_delay, 10 * cost)
+        self.client.zadd(self._due, {story_id: due}, nx=True)
+
+    def sweep(self, limit: int = 10) -> int:
+        """Rebuild the large stories whose rebuild is due (a worker's main process calls it
+        every second); returns how many were rebuilt. A story changed during its rebuild is
+        due again later (its change scheduled it anew after the rebuild took it off)."""
+        p = self.index.prefix
+        rebuilt = 0
+        try:
+            due: list[bytes] = self.client.zrangebyscore(  # type: ignore[assignment]
+                self._due, "-inf", time.time(), start=0, num=limit
+            )
+            for raw in due:
+                story_id = _text(raw)
+                lock = f"{p}:story:{story_id}:building"
+                token = secrets.token_hex(8)
+                if not self.client.set(lock, token, nx=True, px=_BUILD_LOCK_MS):
+                    continue  # being rebuilt elsewhere; stays due
+                try:
+                    self.client.zrem(self._due, story_id)
+                    started = time.perf_counter()
+                    story = self._build(story_id)
+                    if story is not None:
+                        self._store(story_id, story)
+                    cost = time.perf_counter() - started
+                    self.client.set(f"{p}:story:{story_id}:cost", f"{cost:.3f}", ex=86_400)
+                    rebuilt += 1
+                finally:
+                    self._release(keys=[lock, f"{lock}:none"], args=[token])
+        except redis.RedisError as exc:
+            if not is_redis_away(exc):
+                raise
+            log.warning("story_sweep_failed", error=str(exc))
+        except OSError as exc:
+            log.warning("story_sweep_failed", error=str(exc))
+        return rebuilt
+
+    def _store(self, story_id: str, story: Story) -> None:
+        """Write the record of a story (atomically; no fsync: it is rebuilt from the index on
+        the next change) and remove the records of the stories it absorbed."""
+        self.stories_dir.mkdir(parents=True, exist_ok=True)
+        record = story.model_dump_json(indent=2) + "\n"
+        write_text_atomic(self.story_file(story_id), record, durable=False)
+        for gone in story.absorbed:
+            self.story_file(gone).unlink(missing_ok=True)
 
     def _build(self, story_id: str) -> Story | None:
         members = sorted(

@@ -60,6 +60,7 @@ from newswire_shared.settings import settings_error_line
 log = get_logger(__name__)
 
 _HEARTBEAT_SECONDS = 10.0
+_SWEEP_SECONDS = 1.0
 
 
 def load_pipeline(settings: WorkerSettings) -> Pipeline:
@@ -166,6 +167,8 @@ def create_app(settings: WorkerSettings, pipeline: Pipeline | None = None) -> Ce
     def _ready(**_: Any) -> None:
         _touch(settings.ready_file)
         _start_heartbeat(settings.heartbeat_file)
+        if settings.stories:
+            _start_story_sweeper(settings)
         log.info("worker_ready", queue=settings.queue, concurrency=settings.concurrency)
 
     @worker_shutdown.connect(weak=False)
@@ -244,6 +247,22 @@ def _touch(path: Path) -> None:
         path.touch()
     except OSError as exc:
         log.warning("touch_failed", path=str(path), error=str(exc))
+
+
+def _start_story_sweeper(settings: WorkerSettings) -> None:
+    """Rebuild the records of large stories that are due, every second, in a thread of the
+    main process (see :meth:`StoryTracker.sweep`); errors are logged, never fatal."""
+    tracker = story_tracker(settings, redis_client(settings), RedisKeys(settings.key_prefix))
+
+    def sweep() -> None:
+        while True:
+            try:
+                tracker.sweep()
+            except Exception:  # a thread that must outlive any one failure
+                log.exception("story_sweep_failed")
+            threading.Event().wait(_SWEEP_SECONDS)
+
+    threading.Thread(target=sweep, name="story-sweeper", daemon=True).start()
 
 
 def _start_heartbeat(path: Path) -> None:
