@@ -71,6 +71,8 @@ STOP_TIMEOUT = 60.0
 _EVENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 #: Share of N that may be left in the queue after settling.
 LEFTOVER_LIMIT = 0.01
+#: How long the check waits for the story record files to list every published article.
+STORY_RECORD_WAIT = 60.0
 
 
 class ChaosError(RuntimeError):
@@ -480,6 +482,27 @@ def snapshot(cluster: Cluster) -> Snapshot:
     )
 
 
+def _recorded(folder: Path) -> set[str]:
+    """The job ids listed in the story record files of `folder`."""
+    jobs: set[str] = set()
+    for path in folder.glob("*.json") if folder.is_dir() else []:
+        with suppress(OSError, ValueError):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            jobs.update(a.get("job_id") for a in record.get("articles", []))
+    return jobs
+
+
+def _wait_story_records(folder: Path, published: set[str]) -> set[str]:
+    """Published job ids in no story record file, after giving the workers' sweepers (large
+    stories are rebuilt every few seconds) up to STORY_RECORD_WAIT seconds."""
+    deadline = time.monotonic() + STORY_RECORD_WAIT
+    while True:
+        missing = published - _recorded(folder)
+        if not missing or time.monotonic() > deadline:
+            return missing
+        time.sleep(2.0)
+
+
 def _story_id(path: Path) -> str | None:
     """The ``story_id`` of a result file (None when absent or unreadable)."""
     try:
@@ -808,6 +831,7 @@ def summarize(run: Run, at_settle: dict[str, int | None], wall: float) -> dict[s
     unsettled = names - done - failed
     told = Counter(j for j in stream_job_ids(client, KEYS.stories) if j in by_id)
     published = result_ids & set(by_id)
+    unrecorded = _wait_story_records(cluster.results / "stories", published)
     no_story = sorted(
         by_id[j].name for j in published if _story_id(cluster.results / f"{j}.json") is None
     )
@@ -830,6 +854,7 @@ def summarize(run: Run, at_settle: dict[str, int | None], wall: float) -> dict[s
         "stories_stream_duplicates": sum(c - 1 for c in told.values() if c > 1),
         "results_without_story": len(no_story),
         "results_not_on_stories_stream": len(published - set(told)),
+        "results_in_no_story_record": len(unrecorded),
         "queue_at_settle": at_settle,
         "queue_left": {
             "queue": len(messages["queue"]),
@@ -849,6 +874,7 @@ def summarize(run: Run, at_settle: dict[str, int | None], wall: float) -> dict[s
         "every result in a story, told once": not no_story
         and figures["stories_stream_duplicates"] == 0
         and figures["results_not_on_stories_stream"] == 0,
+        "every result in a story record file": not unrecorded,
     }
     return {
         "config": {
@@ -920,7 +946,8 @@ def render_table(report: dict[str, Any]) -> str:
             "stories",
             f"{fig['stories_stream_entries']} entries on the stories stream, "
             f"{fig['stories_stream_duplicates']} twice, {fig['results_without_story']} results "
-            f"without story_id, {fig['results_not_on_stories_stream']} results never told",
+            f"without story_id, {fig['results_not_on_stories_stream']} results never told, "
+            f"{fig['results_in_no_story_record']} in no story record file",
         ),
         ("processing/", f"{fig['left_in_processing']} files left"),
         ("inbox/", f"{fig['left_in_inbox']} files never claimed"),
