@@ -7,7 +7,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import redis
 
 from newswire.redis_server import RedisServer
@@ -17,38 +16,9 @@ from newswire_shared.jobs import read_job
 from newswire_shared.keys import ENRICH_TASK, RedisKeys
 from newswire_shared.queueing import make_celery
 from newswire_shared.schemas import ArticleJob, FailureRecord
+from tests.unit.conftest import Clock
 
 KEYS = RedisKeys("newswire")
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def sent() -> list[ArticleJob]:
-    """Jobs the service enqueued."""
-    return []
-
-
-@pytest.fixture
-def service(
-    tmp_path: Path, redis_client: redis.Redis, redis_server: RedisServer, sent: list[ArticleJob]
-) -> IngestService:
-    """An ingest service on tmp_path/inbox whose enqueue appends to `sent`."""
-    settings = IngestSettings(
-        inbox=tmp_path / "inbox", stable_seconds=1.0, tick_seconds=0.01,
-        heartbeat_file=tmp_path / "beat", redis_url=redis_server.url,
-    )  # fmt: skip
-    svc = IngestService(settings=settings, redis=redis_client, enqueue=sent.append, clock=Clock())
-    svc.startup()
-    return svc
 
 
 def _advance(service: IngestService, seconds: float) -> None:

@@ -5,57 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import redis
 
-from newswire.redis_server import RedisServer
 from newswire_ingest.service import IngestService
-from newswire_ingest.settings import IngestSettings
 from newswire_shared.keys import INGEST_GROUP, RedisKeys
 from newswire_shared.schemas import ArticleJob
 
 KEYS = RedisKeys("newswire")
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def sent() -> list[ArticleJob]:
-    """Jobs the service enqueued."""
-    return []
-
-
-@pytest.fixture
-def service(
-    tmp_path: Path, redis_client: redis.Redis, redis_server: RedisServer, sent: list[ArticleJob]
-) -> IngestService:
-    """An ingest service on tmp_path/inbox whose enqueue appends to `sent`."""
-    settings = IngestSettings(
-        inbox=tmp_path / "inbox", stable_seconds=1.0, tick_seconds=0.01,
-        heartbeat_file=tmp_path / "beat", redis_url=redis_server.url,
-    )  # fmt: skip
-    svc = IngestService(settings=settings, redis=redis_client, enqueue=sent.append, clock=Clock())
-    svc.startup()
-    return svc
-
-
-def _advance(service: IngestService, seconds: float) -> None:
-    service.clock.now += seconds  # type: ignore[attr-defined]
-    service.tick()
-
-
-def _drop(service: IngestService, name: str, text: str) -> None:
-    (service.inbox.root / name).write_text(text, encoding="utf-8")
-    _advance(service, 0)
-    _advance(service, 2)
+# the ingest service of tests/unit/conftest.py, driven as in test_ingest_service.py
+from tests.unit.test_ingest_service import _advance, _drop  # noqa: E402
 
 
 def _publish(client: redis.Redis, job: ArticleJob, revision: int = 0) -> None:

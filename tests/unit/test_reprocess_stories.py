@@ -3,7 +3,6 @@ story it is in are rebuilt and announced (``forgotten``, ``revised``), once per 
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,18 +16,9 @@ from newswire_enrich.story_tracker import StoryRecordError, StoryTracker
 from newswire_shared.jobs import job_from_bytes
 from newswire_shared.keys import RedisKeys
 from newswire_shared.schemas import ArticleJob, EnrichedArticle, MediaType, PipelineInfo, Story
+from tests.unit.test_story_tracker import _text
 
 KEYS = RedisKeys("t")
-_WORDS = (
-    "council bridge river mayor budget vote harbour school rail station port tax market "
-    "court judge police storm flood election minister hospital union strike farmers"
-).split()
-
-
-def _text(seed: int, n: int = 160) -> str:
-    """A text of `n` words of its own (same seed, same text)."""
-    rnd = random.Random(seed)
-    return " ".join(rnd.choice(_WORDS) + str(rnd.randint(0, 999)) for _ in range(n)) + "."
 
 
 class ModelChangePipeline:

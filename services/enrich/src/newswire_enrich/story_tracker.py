@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,13 +143,9 @@ class StoryTracker:
     def assign(self, result: EnrichedArticle) -> tuple[EnrichedArticle, Assignment]:
         """Return `result` with its story, duplicate and similarity set, and the index's
         assignment; store the article's digest."""
-        try:
+        with _converted("assign the story"):
             assignment = self.index.assign(article_features(result))
             self.client.hset(self._art(result.job_id), "digest", digest(result).model_dump_json())
-        except redis.RedisError as exc:
-            if not is_redis_away(exc):
-                raise
-            raise StoryRecordError(f"cannot reach Redis to assign the story: {exc}") from exc
         if assignment.absorbed:
             log.info("stories_merged", story_id=assignment.story_id, absorbed=assignment.absorbed)
         return _with_assignment(result, assignment), assignment
@@ -157,22 +155,18 @@ class StoryTracker:
         (kept from the first attempt of this revision), forget it in the index, then
         :meth:`assign` it as a new article."""
         left = self._left(result.job_id, result.revision)
-        try:
+        with _converted("forget the article"):
             before = self.index.story_of_job(result.job_id)
             if before is not None:
                 self.client.set(left, before, nx=True, ex=_TOLD_TTL)
             self.index.forget(result.job_id)
-        except redis.RedisError as exc:
-            if not is_redis_away(exc):
-                raise
-            raise StoryRecordError(f"cannot reach Redis to forget the article: {exc}") from exc
         return self.assign(result)
 
     def record_revision(self, job_id: str, revision: int) -> Story | None:
         """After revision `revision` of `job_id` is published: rebuild the record of the story
         it left (if it changed story) and of the story it is in, and announce both (events
         ``forgotten`` and ``revised``, once per revision). Returns the record of its story."""
-        try:
+        with _converted("record the story"):
             raw = self.client.get(self._left(job_id, revision))
             before = self.index.live_story(_text(raw)) if raw is not None else None
             now = self.index.story_of_job(job_id)
@@ -186,30 +180,18 @@ class StoryTracker:
             written = self._write(now)
             self._announce(job_id, now, written, "revised", f"r{revision}")
             return written.story
-        except redis.RedisError as exc:
-            if not is_redis_away(exc):
-                raise
-            raise StoryRecordError(f"cannot reach Redis to record the story: {exc}") from exc
-        except OSError as exc:
-            raise StoryRecordError(f"cannot write the story record: {exc}") from exc
 
     def record(self, job_id: str, *, merged: bool = False) -> Story | None:
         """Rewrite the record of the story of `job_id` and announce the article on the stories
         stream (once per article; event ``merged`` when its assignment merged stories).
         Returns the record, or None when the article is no longer in the index."""
-        try:
+        with _converted("record the story"):
             story_id = self.index.story_of_job(job_id)
             if story_id is None:
                 return None
             written = self._write(story_id)
             self._announce(job_id, story_id, written, "merged" if merged else "article")
             return written.story
-        except redis.RedisError as exc:
-            if not is_redis_away(exc):
-                raise
-            raise StoryRecordError(f"cannot reach Redis to record the story: {exc}") from exc
-        except OSError as exc:
-            raise StoryRecordError(f"cannot write the story record: {exc}") from exc
 
     def story_file(self, story_id: str) -> Path:
         """Where the record of `story_id` is written."""
@@ -352,6 +334,20 @@ class StoryTracker:
         flat = [item for pair in fields.items() for item in pair]
         marker = f"{self.index.prefix}:told:{job_id}" + (f":{once}" if once else "")
         self._tell(keys=[marker, self.keys.stories], args=[_TOLD_TTL, self.maxlen, *flat])
+
+
+@contextmanager
+def _converted(doing: str) -> Iterator[None]:
+    """Turn Redis being away and file-system errors into :class:`StoryRecordError` (the job
+    is retried); other Redis errors (a bug, a wrong password) pass as they are."""
+    try:
+        yield
+    except redis.RedisError as exc:
+        if not is_redis_away(exc):
+            raise
+        raise StoryRecordError(f"cannot reach Redis to {doing}: {exc}") from exc
+    except OSError as exc:
+        raise StoryRecordError(f"cannot {doing}: {exc}") from exc
 
 
 def _text(value: bytes | str) -> str:
