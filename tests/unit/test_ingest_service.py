@@ -9,6 +9,7 @@ from pathlib import Path
 
 import redis
 
+from newswire.lookup import find_jobs
 from newswire.redis_server import RedisServer
 from newswire_ingest.service import IngestService
 from newswire_ingest.settings import IngestSettings
@@ -255,3 +256,18 @@ def test_long_article_is_given_its_time_limit_before_counting_as_lost(
     assert len(sent) == 1
     _later(service, 2 * 3600)
     assert len(sent) == 2
+
+
+def test_name_of_published_content_dropped_again_is_recorded(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """Published content dropped again under another name goes to the worker's refresh under
+    the same job, and `newswire status --file` finds the new name (the name index has it)."""
+    _drop(service, "a.txt", "Some article.")
+    _publish(redis_client, sent[0])
+    _advance(service, 0.1)
+    assert find_jobs(redis_client, KEYS, "copy of a.txt") == []
+    _drop(service, "copy of a.txt", "Some article.")
+    assert [(j.name, j.job_id) for j in find_jobs(redis_client, KEYS, "copy of a.txt")] == [
+        ("copy of a.txt", sent[0].job_id)
+    ]

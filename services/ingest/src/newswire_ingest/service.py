@@ -329,7 +329,7 @@ class IngestService:
                 failure = FailureRecord.model_validate_json(raw_failure) if raw_failure else None
                 fresh.append((firsts[job_id], failure))
         joining = later  # every job of the batch is followed below, if not before
-        if fresh or joining:
+        if claimed:  # names are recorded for every file, also one of published content
             pipe = self.redis.pipeline()
             now = self.wall_clock()
             for job, failure in fresh:
