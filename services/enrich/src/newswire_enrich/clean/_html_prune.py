@@ -10,6 +10,7 @@ whose class happens to say "sidebar" or "comments" around the article itself sur
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
@@ -32,10 +33,6 @@ _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _NO_TEXT = frozenset({"a", "script", "style", "noscript", "template", "svg"})
 
 
-def _attrs(el: HtmlElement) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}".strip()
-
-
 def _text_sizes(root: HtmlElement) -> dict[HtmlElement, int]:
     """Characters of running text (not links, scripts or styles) under each element."""
     sizes: dict[HtmlElement, int] = {}
@@ -56,17 +53,33 @@ def _text_sizes(root: HtmlElement) -> dict[HtmlElement, int]:
 def _rule(el: HtmlElement) -> Rule | None:
     """The registry rule that prunes `el`: by tag, hidden, by ARIA role, by class word."""
     tag = el.tag if isinstance(el.tag, str) else ""
+    return _rule_for(
+        tag,
+        el.get("hidden") is not None,
+        el.get("style") or "",
+        el.get("role") or "",
+        el.get("class") or "",
+        el.get("id") or "",
+    )
+
+
+@lru_cache(maxsize=4096)
+def _rule_for(
+    tag: str, hidden: bool, style: str, role: str, classes: str, ident: str
+) -> Rule | None:
+    """:func:`_rule` of an element with these attributes (pages repeat the same few
+    combinations hundreds of times: each is looked at once)."""
     if tag in _PROTECTED:
         return None
     by_tag = TAG_RULES.get(tag)
     if by_tag:
         return by_tag
-    if el.get("hidden") is not None or _DISPLAY_NONE.search(el.get("style") or ""):
+    if hidden or _DISPLAY_NONE.search(style):
         return HIDDEN
-    by_role = ROLE_RULES.get((el.get("role") or "").lower())
+    by_role = ROLE_RULES.get(role.lower())
     if by_role:
         return by_role
-    attrs = _attrs(el)
+    attrs = f"{classes} {ident}".strip()
     if not attrs or _EMBED_POST.search(attrs):
         return None
     for token in attrs.split():
