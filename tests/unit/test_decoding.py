@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newswire_shared.decoding import decode_bytes
+from newswire_shared.decoding import _is_odd, _odd_share, _reject_binary, decode_bytes
 from newswire_shared.errors import UndecodableFileError
 
 SAMPLE = "“Café society,” she said — it’s naïve to think otherwise."
@@ -109,3 +110,35 @@ def test_utf8_with_nul_bytes_is_still_binary() -> None:
     """Bytes that are neither plausible UTF-8 nor plausible UTF-16 stay refused as binary."""
     with pytest.raises(UndecodableFileError, match="binary"):
         decode_bytes(b"\x00\x01\x02\x03" * 50)
+
+
+def _odd_by_definition(text: str) -> float:
+    """The plausibility measure written out character by character, as documented."""
+    sample = text[:16_384]
+    if not sample:
+        return 0.0
+    return sum(1 for ch in sample if _is_odd(ch)) / len(sample)
+
+
+_MIXED_CHARS = st.characters(codec=None, exclude_categories=()) | st.sampled_from(
+    "\x00\x07\t\n\x0b\x0c\r\x1c\x1f\x7f\x85\x9f\u00ad\u200b\u200e\u2028\ue000\ufeff\uffff"
+)
+
+
+@given(st.text(alphabet=_MIXED_CHARS, max_size=300))
+def test_odd_share_counts_what_the_definition_counts(text: str) -> None:
+    """The counted-per-distinct-character share equals the per-character definition."""
+    assert _odd_share(text) == _odd_by_definition(text)
+
+
+@given(st.text(alphabet=_MIXED_CHARS, min_size=1, max_size=300))
+def test_binary_check_counts_every_control_character(text: str) -> None:
+    """Text is refused exactly when over 1% of it is non-white-space controls or surrogates."""
+    control = sum(
+        1 for ch in text if ch not in "\t\n\r\f\v" and unicodedata.category(ch) in {"Cc", "Cs"}
+    )
+    if control > 0.01 * len(text):
+        with pytest.raises(UndecodableFileError, match=f"{control} control characters"):
+            _reject_binary(text)
+    else:
+        _reject_binary(text)
