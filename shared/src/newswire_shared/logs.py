@@ -42,6 +42,8 @@ def configure_logging(
     shared = _shared_processors()
     structlog.configure(
         processors=[
+            # first: a line below the level costs one level check, not the whole chain
+            structlog.stdlib.filter_by_level,
             *shared,
             structlog.processors.StackInfoRenderer(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,

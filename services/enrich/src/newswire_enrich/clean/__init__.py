@@ -8,6 +8,7 @@ in the common article shapes.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 
 from trafilatura import html2txt
@@ -76,7 +77,7 @@ def _with_meta(article: CleanedArticle, meta: CleanedArticle) -> CleanedArticle:
 def clean_article(text: str, media_type: MediaType, filename: str = "") -> CleanedArticle:
     """Clean one article; raise a BadInputError subclass when nothing usable is left."""
     article, removals = _clean_any(text, media_type)
-    for r in removals:
+    for r in removals if log.isEnabledFor(logging.DEBUG) else ():
         log.debug(
             "line removed", rule=r.rule, reason=r.reason, line=r.text[:200], filename=filename
         )
