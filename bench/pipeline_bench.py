@@ -3,13 +3,13 @@
 Runs the real services on this machine: a private Redis, the ingest service and one enrichment
 worker (Celery prefork pool of ``--workers`` processes). Drops ``--articles`` unique copies of
 the corpus articles into the inbox at once, waits for every result, and reports articles/s,
-drop-to-result latency, per-step times, the worker's peak memory and failures. Then runs
-``nlp.pipe(texts, n_process=--workers)`` over the same cleaned texts with the same model as a
-baseline and prints the ratio. Then (``--idle-drops``) it measures drop-to-result latency at
-idle: services with their default settings, one ~6-paragraph article written into the inbox at
-a time. It ends with the summary table of issue 10 (idle latency, ingest files/s with
-``--ingest``, pipeline/baseline ratio, peak RSS). See ``bench/README.md`` for how to read the
-numbers::
+drop-to-result latency, per-step times, the worker's peak memory and failures. Before and after
+each pipeline run it times ``nlp.pipe(texts, n_process=--workers)`` over the same cleaned texts
+with the same model as a baseline and prints the ratio of the run to the mean of the two.
+Then (``--idle-drops``) it measures drop-to-result latency at idle: services with their default
+settings, one ~6-paragraph article written into the inbox at a time. It ends with the summary
+table of issue 10 (idle latency, ingest files/s with ``--ingest``, pipeline/baseline ratio,
+peak RSS). See ``bench/README.md`` for how to read the numbers::
 
     .venv/bin/python bench/pipeline_bench.py --articles 60
     .venv/bin/python bench/pipeline_bench.py --articles 20 --idle-drops 5
@@ -380,32 +380,56 @@ class BaselineRun:
     batch_size: int
     n_process: int
 
+    @property
+    def rate(self) -> float:
+        """Articles per second."""
+        return self.articles / self.seconds
 
-def run_baseline(args: argparse.Namespace, inputs: list[BenchInput]) -> BaselineRun:
-    """Clean the inputs (not timed), then time ``nlp.pipe`` over the clean texts."""
-    texts: list[str] = []
-    skipped = 0
-    for item in inputs:
-        try:
-            job = job_from_bytes(item.data, item.name, item.media_type)
-            texts.append(clean_article(job.text, item.media_type, item.name).text)
-        except (RejectedFileError, BadInputError):
-            skipped += 1
-    if not texts:
-        raise BenchError("no input survived cleaning; nothing to run the baseline on")
-    nlp = Pipeline(args.model).nlp
-    nlp(texts[0])  # warm-up, as the workers are warm when the files arrive
-    started = time.perf_counter()
-    articles = sum(1 for _ in nlp.pipe(texts, n_process=args.workers, batch_size=args.batch_size))
-    seconds = time.perf_counter() - started
-    return BaselineRun(
-        articles=articles,
-        words=sum(len(text.split()) for text in texts),
-        seconds=seconds,
-        skipped=skipped,
-        batch_size=args.batch_size,
-        n_process=args.workers,
-    )
+
+class Baseline:
+    """Bare ``nlp.pipe`` over the inputs' clean texts, timed as often as asked.
+
+    The texts are cleaned and the model loaded once (neither is timed). The bench times it
+    before and after each pipeline run and compares each run with the mean of the two
+    timings around it: the speed of this machine drifts by several percent over minutes,
+    and a single baseline taken minutes away from the pipeline run measures the drift too.
+    """
+
+    def __init__(self, args: argparse.Namespace, inputs: list[BenchInput]) -> None:
+        self.args = args
+        self.texts: list[str] = []
+        self.skipped = 0
+        for item in inputs:
+            try:
+                job = job_from_bytes(item.data, item.name, item.media_type)
+                self.texts.append(clean_article(job.text, item.media_type, item.name).text)
+            except (RejectedFileError, BadInputError):
+                self.skipped += 1
+        if not self.texts:
+            raise BenchError("no input survived cleaning; nothing to run the baseline on")
+        self.nlp = Pipeline(args.model).nlp
+        self.nlp(self.texts[0])  # warm-up, as the workers are warm when the files arrive
+        self.runs: list[BaselineRun] = []
+
+    def time(self) -> BaselineRun:
+        """Time one ``nlp.pipe`` pass over every text; keep and return it."""
+        say(f"baseline: nlp.pipe over {len(self.texts)} cleaned texts ...")
+        args, texts = self.args, self.texts
+        started = time.perf_counter()
+        articles = sum(
+            1 for _ in self.nlp.pipe(texts, n_process=args.workers, batch_size=args.batch_size)
+        )
+        seconds = time.perf_counter() - started
+        run = BaselineRun(
+            articles=articles,
+            words=sum(len(text.split()) for text in texts),
+            seconds=seconds,
+            skipped=self.skipped,
+            batch_size=args.batch_size,
+            n_process=args.workers,
+        )
+        self.runs.append(run)
+        return run
 
 
 # --------------------------------------------------------------------------- idle latency
@@ -643,9 +667,10 @@ def summarize(
     inputs: list[BenchInput],
     corpus_size: int,
     run: PipelineRun,
-    baseline: BaselineRun | None,
+    around: list[BaselineRun],
 ) -> dict[str, Any]:
-    """Return the report as a JSON-able dict."""
+    """Return the report as a JSON-able dict; the ratio is against the mean rate of the
+    baseline runs `around` the pipeline run (none: no ratio)."""
     if not run.result_times:
         raise BenchError(f"no article produced a result ({run.failed} in inbox/failed)")
     latencies = [run.result_times[j] - run.drop_times[j] for j in run.result_times]
@@ -701,19 +726,27 @@ def summarize(
             "interval_seconds": SAMPLE_SECONDS,
         },
     }
-    if baseline is not None:
-        base_rate = baseline.articles / baseline.seconds
+    if around:
+        first = around[0]
+        rates = [b.rate for b in around]
+        base_rate = _mean(rates)
         report["baseline"] = {
-            "articles": baseline.articles,
-            "skipped_by_cleaning": baseline.skipped,
-            "n_process": baseline.n_process,
-            "batch_size": baseline.batch_size,
-            "seconds": round(baseline.seconds, 3),
+            "articles": first.articles,
+            "skipped_by_cleaning": first.skipped,
+            "n_process": first.n_process,
+            "batch_size": first.batch_size,
+            "runs_seconds": [round(b.seconds, 3) for b in around],
+            "seconds": round(first.articles / base_rate, 3),
             "articles_per_second": round(base_rate, 3),
-            "words_per_second": round(baseline.words / baseline.seconds, 1),
+            "words_per_second": round(first.words * base_rate / first.articles, 1),
+            "drift_pct": round(100 * (max(rates) / min(rates) - 1), 1),
         }
         report["ratio_pipeline_over_baseline"] = round(pipeline_rate / base_rate, 3)
     return report
+
+
+def _runs_text(seconds: list[float]) -> str:
+    return " and ".join(f"{s:.1f}s" for s in seconds)
 
 
 def _ratio_text(ratio: float | None) -> str:
@@ -779,8 +812,9 @@ def render_table(report: dict[str, Any]) -> str:
                 "baseline",
                 f"nlp.pipe(n_process={base['n_process']}, batch_size={base['batch_size']})  "
                 f"{base['articles_per_second']:.2f} articles/s  "
-                f"{base['words_per_second']:.0f} words/s  ({base['articles']} texts, "
-                f"{base['seconds']:.1f}s)",
+                f"{base['words_per_second']:.0f} words/s  ({base['articles']} texts; mean of "
+                f"{_runs_text(base['runs_seconds'])} before and after; drift "
+                f"{base['drift_pct']:.1f}%)",
             )
         )
         rows.append(
@@ -996,25 +1030,29 @@ def _run(
     work: Path,
 ) -> int:
     stories_on = args.stories in ("on", "both")
+    baseline = None if args.no_baseline else Baseline(args, inputs)
+    if baseline is not None:
+        baseline.time()
     say(f"pipeline with stories {'on' if stories_on else 'off'} ...")
     run = run_pipeline(args, inputs, work, stories=stories_on)
+    if baseline is not None:
+        baseline.time()
     plain = None
     if args.stories == "both":
         say("pipeline again with stories off (NEWSWIRE_STORIES=false) ...")
         plain = run_pipeline(args, inputs, work / "no-stories", stories=False)
+        if baseline is not None:
+            baseline.time()
     idle = None
     if idle_inputs:
         say(f"idle: {args.idle_drops} articles one at a time, services at default settings ...")
         idle = run_idle(args, idle_inputs, work / "idle")
-    baseline = None
-    if not args.no_baseline:
-        say(f"baseline: nlp.pipe over {len(inputs)} cleaned texts ...")
-        baseline = run_baseline(args, inputs)
     ingest = run_ingest_bench(args.ingest_args) if args.ingest else None
-    report = summarize(args, inputs, corpus_size, run, baseline)
+    runs = baseline.runs if baseline is not None else []
+    report = summarize(args, inputs, corpus_size, run, runs[0:2])
     report["config"]["stories"] = stories_on
     if plain is not None:
-        add_stories_off(report, summarize(args, inputs, corpus_size, plain, baseline))
+        add_stories_off(report, summarize(args, inputs, corpus_size, plain, runs[1:3]))
     add_summary(report, idle, args.idle_drops, ingest)
     _support.print_report(report, render_table(report) + render_summary(report), args.json)
     return 0
