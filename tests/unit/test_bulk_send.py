@@ -4,6 +4,7 @@ Redis failure is sent again."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from celery import Celery
 
 from newswire.redis_server import RedisServer
 from newswire_ingest._bulk_send import BulkSender, args_repr, task_id_for
+from newswire_ingest._wire import direct_wire
 from newswire_ingest.cli import build_service
 from newswire_ingest.settings import IngestSettings
 from newswire_shared.jobs import job_from_bytes
@@ -66,9 +68,10 @@ def test_batched_message_is_what_send_task_writes(
     with sender.sending():
         for job in jobs:
             sender.enqueue(job)
+    assert sender.direct, "the test configuration is the one built directly"
     batched = _pop_all(redis_client)
     for job in jobs:
-        sender.enqueue(job)  # outside a batch: one send_task, written at once
+        sender.enqueue(job)  # outside a batch: a batch of its own
     single = _pop_all(redis_client)
     assert [_without_tags(raw) for raw in batched] == [_without_tags(raw) for raw in single]
     for job in jobs:
@@ -217,3 +220,82 @@ def test_batch_lost_to_a_redis_failure_is_sent_again(
     messages = [json.loads(raw) for raw in _pop_all(redis_client)]
     assert len(messages) == len({m["headers"]["id"] for m in messages}) == len(names)
     assert sorted(m["headers"]["id"].split("-")[0] for m in messages) == sorted(service.in_flight)
+
+
+def _raw_events(client: redis.Redis) -> Any:
+    """A pattern subscription on every channel, to read events as Redis carries them."""
+    sub = client.pubsub()
+    sub.psubscribe("*")
+    wait_until(lambda: sub.get_message(timeout=0.1) is not None, 5, what="subscribed")
+    return sub
+
+
+def _next_event(sub: Any) -> tuple[bytes, bytes]:
+    message = None
+    deadline = 50
+    while message is None or message["type"] != "pmessage":
+        message = sub.get_message(timeout=0.1)
+        deadline -= 1
+        assert deadline, "no event published"
+    return message["channel"], message["data"]
+
+
+def _same_but_tags(mine: bytes, theirs: bytes, *, event: bool = False) -> None:
+    """`mine` is `theirs` byte for byte once the fresh uuids (and an event's clock and time)
+    of `theirs` are put into `mine`."""
+    a, b = json.loads(mine), json.loads(theirs)
+    mine_text = mine.decode()
+    mine_text = mine_text.replace(a["properties"]["delivery_tag"], b["properties"]["delivery_tag"])
+    if event:
+        body_a, body_b = (json.loads(base64.b64decode(m["body"])) for m in (a, b))
+        assert body_a["clock"] != body_b["clock"]
+        body_a["clock"], body_a["timestamp"] = body_b["clock"], body_b["timestamp"]
+        assert json.dumps(body_a) == base64.b64decode(b["body"]).decode()
+        mine_text = mine_text.replace(a["body"], b["body"])
+    assert mine_text.encode() == theirs
+
+
+def test_direct_bytes_are_send_task_bytes(
+    tmp_path: Path, redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    """Built directly, the queued message and the published task-sent event (channel and
+    payload) are the bytes ``send_task`` writes, fresh uuids, clock and time aside."""
+    settings = _settings(tmp_path, redis_server)
+    app = make_celery(settings, "newswire-ingest")
+    direct, via_celery = (
+        BulkSender(app, settings.queue),
+        BulkSender(app, settings.queue, direct=False),
+    )
+    sub = _raw_events(redis_client)
+    for job in (_job(7), _job(8, "Long text.\n\n" * 700_000)):
+        with direct.sending():
+            direct.enqueue(job)
+        (mine,), (mine_channel, mine_event) = _pop_all(redis_client), _next_event(sub)
+        with via_celery.sending():
+            via_celery.enqueue(job)
+        (theirs,), (their_channel, their_event) = _pop_all(redis_client), _next_event(sub)
+        _same_but_tags(mine, theirs)
+        assert mine_channel == their_channel == b"/0.celeryev/task.sent"
+        _same_but_tags(mine_event, their_event, event=True)
+    assert direct.direct and not via_celery.direct
+    sub.close()
+
+
+def test_other_configurations_go_through_send_task(
+    tmp_path: Path, redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    """With a setting whose bytes are not reproduced (task routes here), the sender says why
+    and sends through ``send_task``: the message still reaches the queue."""
+    settings = _settings(tmp_path, redis_server)
+    app = make_celery(settings, "newswire-ingest")
+    app.conf.task_routes = {ENRICH_TASK: {"queue": settings.queue}}
+    with app.producer_or_acquire() as producer:
+        reason = direct_wire(app, settings.queue, producer.channel)
+    assert reason == "event serializer, task routes or queue priorities are set"
+    sender = BulkSender(app, settings.queue)
+    job = _job(3)
+    with sender.sending():
+        sender.enqueue(job)
+    assert not sender.direct
+    (raw,) = _pop_all(redis_client)
+    assert json.loads(raw)["headers"]["id"] == task_id_for(job)

@@ -5,15 +5,19 @@ also publishes a task-sent event, so every job cost two Redis round trips (an ``
 message, a ``PUBLISH`` on the ``celeryev`` fanout) plus the repr of its whole article for
 ``argsrepr``. That was three quarters of what ingest spent per file (``make bench-ingest``).
 
-How: the messages are still built and published by Celery and kombu, unchanged
-(``app.send_task``: ``amqp.create_task_message``/``as_task_v2`` for headers and body, kombu's
-Redis channel for the envelope with ``delivery_info``, priority queue name, ``body_encoding``
-and ``delivery_tag``, and the task-sent event through the same producer), but inside
-kombu's publish batch (:meth:`kombu.Producer.batch`): the Redis channel buffers each final
-``LPUSH`` and ``PUBLISH`` in one non-transactional pipeline, executed when the batch ends. So a
-batch costs one round trip, and what reaches Redis is byte for byte what ``send_task`` would
-have written (``tests/unit/test_bulk_send.py`` checks this). ``argsrepr`` is the job id and file
-name only, so task-sent events and worker logs stay small.
+How: by default the Redis commands of each message are built directly
+(:mod:`newswire_ingest._wire`: the same bytes as ``send_task``, a fifth of the Python) and
+buffered in one non-transactional pipeline per batch, executed when the batch ends. Where the
+configuration is not one ``_wire`` reproduces (it logs ``sending_through_send_task`` with the
+reason once), or with ``direct=False``, the messages are built and published by Celery and
+kombu, unchanged (``app.send_task``: ``amqp.create_task_message``/``as_task_v2`` for headers
+and body, kombu's Redis channel for the envelope with ``delivery_info``, priority queue name,
+``body_encoding`` and ``delivery_tag``, and the task-sent event through the same producer),
+but inside kombu's publish batch (:meth:`kombu.Producer.batch`), which buffers each final
+``LPUSH`` and ``PUBLISH`` in one pipeline the same way. Either way a batch costs one round
+trip, and what reaches Redis is byte for byte what ``send_task`` would have written
+(``tests/unit/test_bulk_send.py`` checks both). ``argsrepr`` is the job id and file name only,
+so task-sent events and worker logs stay small.
 
 Failure: if the pipeline fails (Redis away), the batch context raises and *none* of its jobs
 counts as sent; the caller keeps them to send again (Redis may have executed part of the
@@ -29,15 +33,20 @@ sent on its own, correct but one round trip per message.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from celery import Celery
 
+from newswire_ingest._wire import Wire, direct_wire
 from newswire_shared.keys import ENRICH_TASK
+from newswire_shared.logs import get_logger
 from newswire_shared.queueing import time_limits_for
 from newswire_shared.schemas import ArticleJob
+
+log = get_logger(__name__)
 
 #: Commands kombu may buffer before flushing on its own: far above a batch (two commands a
 #: message), so each batch is exactly one pipeline and the caller knows what was sent.
@@ -55,12 +64,25 @@ def args_repr(job: ArticleJob) -> str:
 
 
 class BulkSender:
-    """Sends job messages by task name; those sent within :meth:`sending` go out together."""
+    """Sends job messages by task name; those sent within :meth:`sending` go out together.
 
-    def __init__(self, app: Celery, queue: str) -> None:
+    `direct`: build the Redis commands of each message here (:mod:`newswire_ingest._wire`)
+    when the configuration allows it; otherwise, or with ``direct=False``, each message goes
+    through ``app.send_task`` inside kombu's publish batch.
+    """
+
+    def __init__(self, app: Celery, queue: str, *, direct: bool = True) -> None:
         self.app = app
         self.queue = queue
+        self._direct = direct
+        self._wire: Wire | None = None
         self._producers: list[Any] = []  # the producer of the batch being sent, innermost last
+        self._pipes: list[Any] = []  # the Redis pipeline of the direct batch, innermost last
+
+    @property
+    def direct(self) -> bool:
+        """Whether messages are built here (known after the first :meth:`sending`)."""
+        return self._wire is not None
 
     @contextmanager
     def sending(self) -> Iterator[object]:
@@ -70,6 +92,15 @@ class BulkSender:
         exception inside, the messages not yet written are discarded.
         """
         with self.app.producer_or_acquire() as producer:
+            if self._wire_for(producer) is not None:
+                pipe = producer.channel.client.pipeline(transaction=False)
+                self._pipes.append(pipe)
+                try:
+                    yield producer
+                finally:
+                    self._pipes.pop()
+                pipe.execute()
+                return
             batch = producer.batch(_MAX_COMMANDS) if hasattr(producer, "batch") else nullcontext()
             with batch:
                 self._producers.append(producer)
@@ -78,9 +109,33 @@ class BulkSender:
                 finally:
                     self._producers.pop()
 
+    def _wire_for(self, producer: Any) -> Wire | None:
+        """The direct wire, worked out on first use (None: send through ``send_task``)."""
+        if self._wire is None and self._direct:
+            wire = direct_wire(self.app, self.queue, producer.channel)
+            if isinstance(wire, str):
+                log.info("sending_through_send_task", reason=wire)
+                self._direct = False
+                return None
+            producer.maybe_declare(self.app.amqp.queues[self.queue])  # as send_task does
+            self._wire = wire
+        return self._wire
+
     def enqueue(self, job: ArticleJob) -> None:
         """Send `job`'s message (buffered when inside :meth:`sending`)."""
         hard, soft = time_limits_for(len(job.text)) or (None, None)
+        if self._direct and not self._pipes and not self._producers:
+            with self.sending():  # decides the wire; then one pipeline for this message
+                self.enqueue(job)
+            return
+        if self._pipes and self._wire is not None:
+            wire, pipe = self._wire, self._pipes[-1]
+            task_id, argsrepr = task_id_for(job), args_repr(job)
+            body = wire.message(task_id, [job.model_dump(mode="json")], argsrepr, [hard, soft])
+            pipe.lpush(wire.queue_key, body)
+            if wire.event_topic is not None:
+                pipe.publish(wire.event_topic, wire.event(task_id, argsrepr, time.time()))
+            return
         self.app.send_task(
             ENRICH_TASK,
             args=[job.model_dump(mode="json")],
