@@ -771,6 +771,7 @@ def add_stories_off(report: dict[str, Any], plain: dict[str, Any]) -> None:
     report["stories_off"] = {
         "pipeline": plain["pipeline"],
         "ratio_pipeline_over_baseline": plain.get("ratio_pipeline_over_baseline"),
+        "baseline_runs_seconds": plain.get("baseline", {}).get("runs_seconds", []),
         "story_cost_pct": round(100 * (off_rate / on_rate - 1), 1),
     }
 
@@ -838,8 +839,13 @@ def render_table(report: dict[str, Any]) -> str:
                 "no stories",
                 f"{off['pipeline']['articles_per_second']:.2f} articles/s with "
                 "NEWSWIRE_STORIES=false; ratio "
-                f"{_ratio_text(off['ratio_pipeline_over_baseline'])}; "
-                f"stories add {off['story_cost_pct']:.1f}% per article",
+                f"{_ratio_text(off['ratio_pipeline_over_baseline'])}"
+                + (
+                    f" (baselines {_runs_text(off['baseline_runs_seconds'])})"
+                    if off["baseline_runs_seconds"]
+                    else ""
+                )
+                + f"; stories add {off['story_cost_pct']:.1f}% per article",
             )
         )
     rows += idle_rows(report)
