@@ -93,13 +93,15 @@ class BulkSender:
         """
         with self.app.producer_or_acquire() as producer:
             if self._wire_for(producer) is not None:
-                pipe = producer.channel.client.pipeline(transaction=False)
-                self._pipes.append(pipe)
-                try:
-                    yield producer
-                finally:
-                    self._pipes.pop()
-                pipe.execute()
+                # the client kombu's own publish uses (the channel's connection pool)
+                with producer.channel.conn_or_acquire() as client:
+                    pipe = client.pipeline(transaction=False)
+                    self._pipes.append(pipe)
+                    try:
+                        yield producer
+                    finally:
+                        self._pipes.pop()
+                    pipe.execute()
                 return
             batch = producer.batch(_MAX_COMMANDS) if hasattr(producer, "batch") else nullcontext()
             with batch:
