@@ -125,27 +125,30 @@ class BulkSender:
 
     def enqueue(self, job: ArticleJob) -> None:
         """Send `job`'s message (buffered when inside :meth:`sending`)."""
-        hard, soft = time_limits_for(len(job.text)) or (None, None)
         if self._direct and not self._pipes and not self._producers:
             with self.sending():  # decides the wire; then one pipeline for this message
-                self.enqueue(job)
-            return
+                self._enqueue(job)
+        else:
+            self._enqueue(job)
+
+    def _enqueue(self, job: ArticleJob) -> None:
+        hard, soft = time_limits_for(len(job.text)) or (None, None)
+        task_id, argsrepr = task_id_for(job), args_repr(job)
+        args = [job.model_dump(mode="json")]
         if self._pipes and self._wire is not None:
             wire, pipe = self._wire, self._pipes[-1]
-            task_id, argsrepr = task_id_for(job), args_repr(job)
-            body = wire.message(task_id, [job.model_dump(mode="json")], argsrepr, [hard, soft])
-            pipe.lpush(wire.queue_key, body)
+            pipe.lpush(wire.queue_key, wire.message(task_id, args, argsrepr, [hard, soft]))
             if wire.event_topic is not None:
                 pipe.publish(wire.event_topic, wire.event(task_id, argsrepr, time.time()))
             return
         self.app.send_task(
             ENRICH_TASK,
-            args=[job.model_dump(mode="json")],
+            args=args,
             queue=self.queue,
-            task_id=task_id_for(job),
+            task_id=task_id,
             time_limit=hard,
             soft_time_limit=soft,
             producer=self._producers[-1] if self._producers else None,
-            argsrepr=args_repr(job),
+            argsrepr=argsrepr,
             kwargsrepr="{}",
         )

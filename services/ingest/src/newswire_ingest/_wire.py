@@ -43,8 +43,24 @@ _PERSISTENT = 2
 _TRANSIENT = 1
 
 
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+def _envelope(body: str, headers: dict[str, Any], properties: dict[str, Any]) -> str:
+    """kombu's Redis envelope of a JSON `body`, as JSON text: what ``prepare_message`` and
+    ``basic_publish`` add to the producer's `properties` (priority 0, base64 body encoding, a
+    fresh delivery tag)."""
+    return dumps(
+        {
+            "body": base64.b64encode(body.encode("utf-8")).decode("ascii"),
+            "content-encoding": "utf-8",
+            "content-type": _JSON,
+            "headers": headers,
+            "properties": {
+                **properties,
+                "priority": 0,
+                "body_encoding": "base64",
+                "delivery_tag": str(uuid.uuid4()),
+            },
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -86,24 +102,15 @@ class Wire:
             "stamped_headers": None,
             "stamps": {},
         }
-        envelope = {
-            "body": _b64(dumps((args, {}, _EMBED))),
-            "content-encoding": "utf-8",
-            "content-type": _JSON,
-            "headers": headers,
-            "properties": {
-                "correlation_id": task_id,
-                "reply_to": self.app.thread_oid,
-                "argsrepr": argsrepr,
-                "kwargsrepr": "{}",
-                "delivery_mode": _PERSISTENT,
-                "delivery_info": {"exchange": "", "routing_key": self.queue},
-                "priority": 0,
-                "body_encoding": "base64",
-                "delivery_tag": str(uuid.uuid4()),
-            },
+        properties = {
+            "correlation_id": task_id,
+            "reply_to": self.app.thread_oid,
+            "argsrepr": argsrepr,
+            "kwargsrepr": "{}",
+            "delivery_mode": _PERSISTENT,
+            "delivery_info": {"exchange": "", "routing_key": self.queue},
         }
-        return dumps(envelope)
+        return _envelope(dumps((args, {}, _EMBED)), headers, properties)
 
     def event(self, task_id: str, argsrepr: str, timestamp: float) -> str:
         """The kombu envelope of the task-sent event of `task_id`, as JSON text."""
@@ -127,20 +134,11 @@ class Wire:
             "timestamp": timestamp,
             "type": "task-sent",
         }
-        envelope = {
-            "body": _b64(dumps(event)),
-            "content-encoding": "utf-8",
-            "content-type": _JSON,
-            "headers": {"hostname": self.origin},
-            "properties": {
-                "delivery_mode": _TRANSIENT,
-                "delivery_info": {"exchange": self.event_exchange, "routing_key": "task.sent"},
-                "priority": 0,
-                "body_encoding": "base64",
-                "delivery_tag": str(uuid.uuid4()),
-            },
+        properties = {
+            "delivery_mode": _TRANSIENT,
+            "delivery_info": {"exchange": self.event_exchange, "routing_key": "task.sent"},
         }
-        return dumps(envelope)
+        return _envelope(dumps(event), {"hostname": self.origin}, properties)
 
 
 def direct_wire(app: Celery, queue: str, channel: Any) -> Wire | str:
