@@ -84,6 +84,8 @@ class Pipeline:
     chunk_chars: int = field(default_factory=lambda: _settings().chunk_chars)
     #: Put an explanation in every result (default ``NEWSWIRE_EXPLAIN``).
     explain: bool = field(default_factory=lambda: _settings().explain)
+    #: Faster lookups in spaCy's attribute ruler and lemmatizer (``NEWSWIRE_FAST_SPACY``).
+    fast_spacy: bool = field(default_factory=lambda: _settings().fast_spacy)
     #: Extra model label -> type pairs (default ``NEWSWIRE_LABEL_MAP``).
     label_map: dict[str, str] = field(
         default_factory=lambda: parse_label_map(_settings().label_map)
@@ -97,7 +99,7 @@ class Pipeline:
         if self._nlp is not None:
             return
         started = time.perf_counter()
-        nlp = load_model(self.model_name)
+        nlp = load_model(self.model_name, fast=self.fast_spacy)
         seconds = time.perf_counter() - started
         _metrics.model_loaded(self.model_name, seconds)
         if self.steps is None:
