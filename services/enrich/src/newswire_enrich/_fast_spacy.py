@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from spacy.attrs import DEP, IS_SPACE, LOWER, ORTH, POS, TAG
 from spacy.lang.en.lemmatizer import EnglishLemmatizer
@@ -113,9 +113,13 @@ class IndexedRulerMatch:
         self._limit = limit
         self._strings = strings
         self._columns: list[int] = []
-        self._single: list[tuple[int, int, _TokenTests]] = []  # (attr id, match id, tests)
+        #: one-token patterns by the column and value of their most selective test, and
+        #: those without such a test
+        self._single: dict[int, dict[int, list[_Single]]] = {}
+        self._single_anywhere: list[_Single] = []
         #: patterns of several tokens by the column and value of their most selective test
         self._multi: dict[int, dict[int, list[_Multi]]] = {}
+        self._single_count = 0
         self._rest = Matcher(ruler.vocab)
         self._rest_size = 0
         self._multi_count = 0
@@ -129,17 +133,20 @@ class IndexedRulerMatch:
                     continue
                 plain = cast(list[_TokenTests], tokens)
                 if len(plain) == 1:
-                    self._single.append((attr_id, match_id, plain[0]))
+                    self._single_count += 1
+                    key = plain[0].key()
+                    if key is None:
+                        self._single_anywhere.append((attr_id, match_id, plain[0]))
+                    else:
+                        _index(self._single, key, (attr_id, match_id, plain[0]))
                     continue
                 anchor = _anchor(plain)
                 if anchor is None:
                     left.append(pattern)
                     continue
-                column, _, ids = plain[anchor].values[0]
                 self._multi_count += 1
-                by_value = self._multi.setdefault(column, {})
-                for value in ids:
-                    by_value.setdefault(value, []).append((attr_id, match_id, plain, anchor))
+                key = cast(tuple[int, set[int]], plain[anchor].key())
+                _index(self._multi, key, (attr_id, match_id, plain, anchor))
             if left:
                 self._rest.add(str(attr_id), left)
                 self._rest_size += len(left)
@@ -149,10 +156,10 @@ class IndexedRulerMatch:
         """The ruler's matches in `doc`: ``(attr id, match id, start, end)``, sorted."""
         matches: list[tuple[int, int, int, int]] = []
         n = len(doc)
-        if n and (self._single or self._multi):
+        if n and (self._single_count or self._multi):
             columns = self._columns
             rows = _rows(doc, columns)
-            if self._single:
+            if self._single_count:
                 memo = self._memo
                 for row in set(rows).difference(memo):
                     if len(memo) >= self._limit:
@@ -177,7 +184,7 @@ class IndexedRulerMatch:
     @property
     def indexed_patterns(self) -> int:
         """How many of the ruler's patterns are evaluated here."""
-        return len(self._single) + self._multi_count
+        return self._single_count + self._multi_count
 
     @property
     def rest_patterns(self) -> int:
@@ -217,10 +224,14 @@ class IndexedRulerMatch:
         return self._columns.index(attr)
 
     def _evaluate(self, row: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+        """The (attr id, match id) of the one-token patterns a token of `row` matches."""
+        candidates = list(self._single_anywhere)
+        for column, by_value in self._single.items():
+            candidates.extend(by_value.get(row[column], ()))
         strings = self._strings
         return tuple(
             (attr_id, match_id)
-            for attr_id, match_id, tests in self._single
+            for attr_id, match_id, tests in candidates
             if tests.hold(row, strings)
         )
 
@@ -236,7 +247,19 @@ class IndexedRulerMatch:
                         yield attr_id, match_id, start, end
 
 
+_Single = tuple[int, int, "_TokenTests"]  # attr id, match id, tests
 _Multi = tuple[int, int, list["_TokenTests"], int]  # attr id, match id, tokens, anchor
+_Entry = TypeVar("_Entry")
+
+
+def _index(
+    index: dict[int, dict[int, list[_Entry]]], key: tuple[int, set[int]], entry: _Entry
+) -> None:
+    """File `entry` under each value of `key`'s column it wants."""
+    column, ids = key
+    by_value = index.setdefault(column, {})
+    for value in ids:
+        by_value.setdefault(value, []).append(entry)
 
 
 def _rows(doc: Doc, columns: list[int]) -> list[tuple[int, ...]]:
@@ -256,6 +279,11 @@ class _TokenTests:
         self.values: list[tuple[int, bool, set[int]]] = []  # column, IN (True) or NOT_IN, ids
         self.patterns: list[tuple[int, re.Pattern[str]]] = []  # column, REGEX
 
+    def key(self) -> tuple[int, set[int]] | None:
+        """The column and values of the ``IN`` (or equality) test with the fewest values."""
+        wanted = [(column, ids) for column, is_in, ids in self.values if is_in]
+        return min(wanted, key=lambda test: len(test[1])) if wanted else None
+
     def hold(self, row: tuple[int, ...], strings: StringStore) -> bool:
         """Whether a token whose attribute values are `row` meets every condition."""
         return all((row[column] in ids) is wanted for column, wanted, ids in self.values) and all(
@@ -264,14 +292,9 @@ class _TokenTests:
 
 
 def _anchor(tokens: list[_TokenTests]) -> int | None:
-    """The token of a pattern whose first test is an ``IN`` (or equality), the smallest."""
-    best: int | None = None
-    size = 0
-    for j, tests in enumerate(tokens):
-        wanted = bool(tests.values) and tests.values[0][1]
-        if wanted and (best is None or len(tests.values[0][2]) < size):
-            best, size = j, len(tests.values[0][2])
-    return best
+    """The token of a pattern with the most selective ``IN`` (or equality) test."""
+    keyed = [(len(key[1]), j) for j, key in enumerate(t.key() for t in tokens) if key]
+    return min(keyed)[1] if keyed else None
 
 
 def _all_str(items: Iterable[object]) -> bool:
