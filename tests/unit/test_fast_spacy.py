@@ -14,7 +14,7 @@ from spacy.pipeline import AttributeRuler
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
-from newswire_enrich._fast_spacy import IndexedRulerMatch, MemoLemmatize, speed_up
+from newswire_enrich._fast_spacy import IndexedRulerMatch, MemoLemmatize, sped_up, speed_up
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
 
 SEEDS = Path(__file__).parents[1] / "fixtures" / "seeds"
@@ -213,3 +213,9 @@ def test_patterns_that_read_no_attribute() -> None:
     doc = Doc(vocab, words=["one", "two", "three"])
     assert match.indexed_patterns == 1
     assert match(doc) == stock.match(doc)
+
+
+def test_sped_up_names_the_changed_components(fast: Language, stock: Language) -> None:
+    """sped_up (logged at model_loaded) lists what speed_up changed, nothing for spacy.load."""
+    assert sped_up(fast) == ["attribute_ruler", "lemmatizer"]
+    assert sped_up(stock) == []

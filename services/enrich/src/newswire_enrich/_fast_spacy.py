@@ -77,6 +77,16 @@ def speed_up(nlp: Language) -> list[str]:
     return changed
 
 
+def sped_up(nlp: Language) -> list[str]:
+    """The names of `nlp`'s components that :func:`speed_up` changed."""
+    return [
+        name
+        for name, component in nlp.pipeline
+        if isinstance(getattr(component, "match", None), IndexedRulerMatch)
+        or isinstance(getattr(component, "lemmatize", None), MemoLemmatize)
+    ]
+
+
 class MemoLemmatize:
     """A lemmatizer's ``lemmatize`` that remembers each answer by text, POS and morphology."""
 

@@ -38,6 +38,7 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 from newswire_enrich import __version__, _metrics
+from newswire_enrich._fast_spacy import sped_up
 from newswire_enrich.clean import CleanedArticle, clean_article
 from newswire_enrich.decisions import MAX_REMOVED_CHARS
 from newswire_enrich.errors import UnprocessableTextError
@@ -115,6 +116,7 @@ class Pipeline:
             model=self.model_name,
             seconds=round(seconds, 2),
             components=list(nlp.pipe_names),
+            faster_components=sped_up(nlp),
             steps=[step.name for step in self.steps],
         )
 
