@@ -846,32 +846,7 @@ def render_table(report: dict[str, Any]) -> str:
             f"(main {mem['peak_main_rss_mib']:.0f} MiB; pool processes {pools} MiB)",
         ),
     ]
-    base = report.get("baseline")
-    if base is not None:
-        rows.append(
-            (
-                "baseline",
-                f"nlp.pipe(n_process={base['n_process']}, batch_size={base['batch_size']})  "
-                f"{base['articles_per_second']:.2f} articles/s  "
-                f"{base['words_per_second']:.0f} words/s  ({base['articles']} texts; mean of "
-                f"{_runs_text(base['runs_seconds'])} before and after; drift "
-                f"{base['drift_pct']:.1f}%)",
-            )
-        )
-        rows.append(
-            ("ratio", f"pipeline / baseline = {report['ratio_pipeline_over_baseline']:.2f}")
-        )
-    fast = report.get("baseline_newswire_spacy")
-    if fast is not None:
-        rows.append(
-            (
-                "",
-                f"nlp.pipe with newswire's faster components (NEWSWIRE_FAST_SPACY, same output) "
-                f"{fast['articles_per_second']:.2f} articles/s, "
-                f"{fast['speedup_over_stock_pct']:+.1f}% on spaCy as shipped; "
-                f"pipeline / that = {report['ratio_pipeline_over_newswire_spacy']:.2f}",
-            )
-        )
+    rows += baseline_rows(report)
     off = report.get("stories_off")
     if off is not None:
         rows.append(
@@ -890,6 +865,36 @@ def render_table(report: dict[str, Any]) -> str:
         )
     rows += idle_rows(report)
     return _support.table(rows)
+
+
+def baseline_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """The table rows of the baselines and ratios (none without a baseline)."""
+    base = report.get("baseline")
+    if base is None:
+        return []
+    rows = [
+        (
+            "baseline",
+            f"nlp.pipe(n_process={base['n_process']}, batch_size={base['batch_size']})  "
+            f"{base['articles_per_second']:.2f} articles/s  "
+            f"{base['words_per_second']:.0f} words/s  ({base['articles']} texts; mean of "
+            f"{_runs_text(base['runs_seconds'])} before and after; drift "
+            f"{base['drift_pct']:.1f}%)",
+        ),
+        ("ratio", f"pipeline / baseline = {report['ratio_pipeline_over_baseline']:.2f}"),
+    ]
+    fast = report.get("baseline_newswire_spacy")
+    if fast is not None:
+        rows.append(
+            (
+                "",
+                f"nlp.pipe with newswire's faster components (NEWSWIRE_FAST_SPACY, same output) "
+                f"{fast['articles_per_second']:.2f} articles/s, "
+                f"{fast['speedup_over_stock_pct']:+.1f}% on spaCy as shipped; "
+                f"pipeline / that = {report['ratio_pipeline_over_newswire_spacy']:.2f}",
+            )
+        )
+    return rows
 
 
 def add_summary(
