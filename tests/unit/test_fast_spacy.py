@@ -159,11 +159,14 @@ def test_made_up_patterns_match_as_the_stock_ruler(tokens: list[tuple[str, str, 
 
 
 def test_ruler_memory_is_bounded() -> None:
-    """The ruler's memory of token combinations is cleared when full; answers stay right."""
+    """The ruler's memory of token combinations is cleared when full, also when a document
+    brings more new combinations than it holds; answers stay right."""
     vocab = _STOCK_RULER.vocab
     match = IndexedRulerMatch(_FAST_RULER, limit=3)
     for tokens in ([("a", "NN", "nsubj"), ("b", "VB", "dobj")], [("x1", "XX", "dep")] * 2,
-                   [("gon", "DT", "ROOT"), ("na", "", "dep"), ("all", "NN", "dobj")]):  # fmt: skip
+                   [("gon", "DT", "ROOT"), ("na", "", "dep"), ("all", "NN", "dobj")],
+                   [("a", "NN", "nsubj"), ("is", "VB", "dep"), ("There", "DT", "expl")],
+                   [(w, "NN", "dep") for w in WORDS]):  # fmt: skip
         doc = _doc(vocab, tokens)
         assert sorted(set(match(doc))) == sorted(set(_STOCK_RULER.match(doc)))
         assert len(match._memo) <= 3

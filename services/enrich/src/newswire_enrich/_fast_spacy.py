@@ -160,7 +160,7 @@ class IndexedRulerMatch:
             if left:
                 self._rest.add(str(attr_id), left)
                 self._rest_size += len(left)
-        self._memo: dict[tuple[int, ...], tuple[tuple[int, int], ...]] = {}
+        self._memo: dict[tuple[int, ...], tuple[_Id, ...]] = {}
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int, int]]:
         """The ruler's matches in `doc`: ``(attr id, match id, start, end)``, sorted."""
@@ -170,15 +170,11 @@ class IndexedRulerMatch:
             columns = self._columns
             rows = _rows(doc, columns)
             if self._single_count:
-                memo = self._memo
-                for row in set(rows).difference(memo):
-                    if len(memo) >= self._limit:
-                        memo.clear()
-                    memo[row] = self._evaluate(row)
+                found = self._found(rows)
                 matches = [
                     (attr_id, match_id, i, i + 1)
                     for i, row in enumerate(rows)
-                    for attr_id, match_id in memo[row]
+                    for attr_id, match_id in found[row]
                 ]
             if self._multi:
                 matches.extend(self._multi_matches(rows))
@@ -233,7 +229,22 @@ class IndexedRulerMatch:
             self._columns.append(attr)
         return self._columns.index(attr)
 
-    def _evaluate(self, row: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    def _found(self, rows: list[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[_Id, ...]]:
+        """The memory, holding the one-token matches of every row of `rows`; cleared first
+        when they would not fit (a document bigger than it alone gets a table of its own)."""
+        table = self._memo
+        distinct = set(rows)
+        new = distinct.difference(table)
+        if len(table) + len(new) > self._limit:
+            table.clear()
+            new = distinct
+            if len(distinct) > self._limit:
+                table = {}
+        for row in new:
+            table[row] = self._evaluate(row)
+        return table
+
+    def _evaluate(self, row: tuple[int, ...]) -> tuple[_Id, ...]:
         """The (attr id, match id) of the one-token patterns a token of `row` matches."""
         candidates = list(self._single_anywhere)
         for column, by_value in self._single.items():
@@ -257,6 +268,7 @@ class IndexedRulerMatch:
                         yield attr_id, match_id, start, end
 
 
+_Id = tuple[int, int]  # attr id, match id
 _Single = tuple[int, int, "_TokenTests"]  # attr id, match id, tests
 _Multi = tuple[int, int, list["_TokenTests"], int]  # attr id, match id, tokens, anchor
 _Entry = TypeVar("_Entry")
