@@ -4,6 +4,7 @@ inbox watcher gives it (real inotify)."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -229,3 +230,23 @@ def test_watcher_tells_how_long_ago_a_path_was_heard(tmp_path: Path) -> None:
         watcher.stop()
     assert heard.signal is Signal.COMPLETE
     assert 0.3 <= heard.age < 5.0
+
+
+def test_watcher_wait_ends_when_a_file_arrives(tmp_path: Path) -> None:
+    """The ingest loop waits on the watcher, not in Redis: the wait ends as soon as a file
+    is seen (long before its timeout), returns False when nothing came, and a drain resets
+    it."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watcher = InboxWatcher(inbox, polling=False, poll_interval=1.0)
+    watcher.start()
+    try:
+        assert watcher.wait(0.2) is False
+        threading.Timer(0.2, (inbox / "late.txt").write_text, args=("late\n",)).start()
+        started = time.monotonic()
+        assert watcher.wait(30.0) is True
+        assert time.monotonic() - started < 15.0
+        assert inbox / "late.txt" in _drain_for(watcher)
+        assert watcher.wait(0.2) is False
+    finally:
+        watcher.stop()

@@ -238,7 +238,14 @@ class IngestService:
             self._last_check = now
             self.reconcile()
         self._settle_refreshed()
-        self.settle_outcomes(block_ms=self._block_ms(now, native=watcher is not None))
+        block_ms = self._block_ms(now, native=watcher is not None)
+        if watcher is None:
+            self.settle_outcomes(block_ms=block_ms)
+        else:
+            # wait here, not in Redis: a new file ends the wait at once and a due one on
+            # time (Redis ends a blocking read on its next cron tick, up to 100 ms late)
+            watcher.wait(block_ms / 1000)
+            self.settle_outcomes(block_ms=None)
         self._gauges.refresh(self.clock(), len(self._in_flight))
         self._heartbeat()
 

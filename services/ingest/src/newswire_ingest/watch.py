@@ -74,6 +74,8 @@ class _Collector(FileSystemEventHandler):
         self._lock = threading.Lock()
         # path -> (folded signal, time.monotonic() of its last event)
         self._paths: dict[Path, tuple[Signal | None, float]] = {}
+        #: set when a path is collected, cleared by drain: what the ingest loop waits on
+        self.arrived = threading.Event()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         try:
@@ -104,10 +106,12 @@ class _Collector(FileSystemEventHandler):
         with self._lock:
             previous = self._paths.get(key)
             self._paths[key] = (merge(previous[0] if previous else None, signal), heard)
+            self.arrived.set()
 
     def drain(self) -> dict[Path, Heard]:
         with self._lock:
             paths, self._paths = self._paths, {}
+            self.arrived.clear()
         now = time.monotonic()
         return {path: Heard(signal, max(0.0, now - at)) for path, (signal, at) in paths.items()}
 
@@ -157,6 +161,12 @@ class InboxWatcher:
         """Return and forget the paths seen since the last call, each with what its events
         said (signal None: nothing, it was only touched) and how long ago the last came."""
         return self._collector.drain()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until a path was seen since the last :meth:`drain`, at most `timeout`
+        seconds; True if one was. A local wait: it ends on time (a blocking Redis read
+        ends on Redis's next cron tick, up to 100 ms late)."""
+        return self._collector.arrived.wait(timeout)
 
     def stop(self) -> None:
         """Stop the observer thread."""
