@@ -250,8 +250,9 @@ class IngestService:
         self._heartbeat()
 
     def _block_ms(self, now: float, *, native: bool) -> int:
-        """How long this tick waits for outcomes: a tick, or less when a file is due sooner;
-        with native events at most the settle period (events are drained once a tick)."""
+        """How long this tick waits (on the watcher, which a new file wakes; without one, in
+        Redis for outcomes): a tick, or less when a file is due sooner; with native events
+        at most the settle period."""
         wait = self.settings.tick_seconds
         if native and not self.settings.polling:
             wait = min(wait, self._tracker.settle)
