@@ -6,6 +6,7 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -271,3 +272,43 @@ def test_name_of_published_content_dropped_again_is_recorded(
     assert [(j.name, j.job_id) for j in find_jobs(redis_client, KEYS, "copy of a.txt")] == [
         ("copy of a.txt", sent[0].job_id)
     ]
+
+
+class _QuietWatcher:
+    """A watcher that heard nothing, but can say the kernel dropped events."""
+
+    def __init__(self) -> None:
+        self.dropped = False
+
+    def drain(self) -> dict[Path, object]:
+        return {}
+
+    def overflowed(self) -> bool:
+        dropped, self.dropped = self.dropped, False
+        return dropped
+
+    def wait(self, timeout: float) -> bool:
+        return False
+
+
+def test_dropped_events_make_the_next_tick_rescan(
+    service: IngestService, sent: list[ArticleJob]
+) -> None:
+    """A file whose events were lost is found by the tick after the kernel's overflow notice,
+    not only by the periodic rescan (minutes later); it then waits the full quiet period."""
+    watcher: Any = _QuietWatcher()
+    service.tick(watcher)  # the startup rescan is behind us
+    (service.inbox.root / "unheard.txt").write_text("Some article.", encoding="utf-8")
+    _advance_with(service, watcher, 1.5)
+    assert sent == []  # no event, no rescan due: nobody knows of the file
+    watcher.dropped = True
+    _advance_with(service, watcher, 0.1)
+    _advance_with(service, watcher, 0.5)
+    assert sent == []  # known since the rescan, but not yet quiet for long enough
+    _advance_with(service, watcher, 0.6)
+    assert [job.source.filename for job in sent] == ["unheard.txt"]
+
+
+def _advance_with(service: IngestService, watcher: Any, seconds: float) -> None:
+    service.clock.now += seconds  # type: ignore[attr-defined]
+    service.tick(watcher)

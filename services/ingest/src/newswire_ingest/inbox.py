@@ -80,6 +80,7 @@ class Inbox:
     recursive: bool = False
     ignore: Sequence[str] = ()
     _bases: tuple[Path, ...] = field(init=False, repr=False, compare=False)
+    _prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _noted: set[Path] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,6 +88,9 @@ class Inbox:
         object.__setattr__(self, "ignore", tuple(p for p in patterns if p))
         bases = dict.fromkeys((self.root, self.root.absolute(), self.root.resolve()))
         object.__setattr__(self, "_bases", tuple(bases))
+        # str(base) + "/": a normalised path starts with it exactly when it is below base
+        prefixes = tuple(str(b).rstrip("/") + "/" for b in bases if os.sep == "/")
+        object.__setattr__(self, "_prefixes", prefixes)
 
     @property
     def processing(self) -> Path:
@@ -236,6 +240,11 @@ class Inbox:
         return display_name(located[1].as_posix())
 
     def _relative_to_root(self, path: Path) -> PurePosixPath | None:
+        text = str(path)  # the common case by text: a path below the root as given
+        for prefix in self._prefixes:
+            if text.startswith(prefix):
+                rel = PurePosixPath(text[len(prefix) :])
+                return None if ".." in rel.parts else rel
         for candidate in (path, path.absolute()):
             for base in self._bases:
                 if candidate.is_relative_to(base):

@@ -48,9 +48,11 @@ Enqueue = Callable[[ArticleJob], None]
 
 _BATCH = 500  # messages sent per Redis round trip at most
 #: Files claimed per round: read, moved, recorded and sent before the next ones are read, so
-#: that the first messages of a burst reach the workers after a few files, not hundreds
-#: (32 files cost three Redis round trips: a fraction of a millisecond each).
-_CLAIM_BATCH = 32
+#: that the first messages of a burst reach the workers after a tenth of a second, not after
+#: thousands of files; a round costs two Redis round trips whatever its size. A round also
+#: ends once it has read _CLAIM_BYTES (memory).
+_CLAIM_BATCH = 128
+_CLAIM_BYTES = 8_000_000
 _SEND_CHARS = 8_000_000  # at most this much article text in one batch of messages
 
 
@@ -179,7 +181,7 @@ class IngestService:
                         raise
                     self._outage(exc, stop)
                 if watcher is not None and not watcher.alive():
-                    raise RuntimeError("the inbox watcher thread died")
+                    raise RuntimeError("the inbox watcher stopped (inbox gone, or it failed)")
         finally:
             if watcher is not None:
                 watcher.stop()
@@ -222,10 +224,15 @@ class IngestService:
     def tick(self, watcher: InboxWatcher | None = None) -> None:
         """Do one round of observing, claiming, settling and heart-beating."""
         now = self.clock()
+        events_dropped = False
         if watcher is not None:
             for path, heard in watcher.drain().items():
                 self._tracker.observe(path, now, heard.signal, heard=now - heard.age)
+            events_dropped = watcher.overflowed()
         if now - self._last_rescan >= self.settings.rescan_seconds or watcher is None:
+            self.rescan(now)
+        elif events_dropped:  # the kernel's event queue overflowed: look at everything now
+            log.warning("rescan_after_dropped_events")
             self.rescan(now)
         ready = list(self._tracker.ready(now))
         for start in range(0, len(ready), _CLAIM_BATCH):
@@ -288,6 +295,7 @@ class IngestService:
         are left alone.
         """
         claimed: list[tuple[ArticleJob, Path]] = []
+        size = 0
         for path in paths:
             kind = self.inbox.kind(path)
             if kind == "folder":
@@ -306,6 +314,10 @@ class IngestService:
                 claimed.append((job, self.inbox.move(path, self.inbox.processing)))
             except FileNotFoundError:
                 continue
+            size += job.source.size
+            if size >= _CLAIM_BYTES:
+                self._dispatch_many(claimed)
+                claimed, size = [], 0
         if claimed:
             self._dispatch_many(claimed)
 

@@ -1,9 +1,12 @@
-"""Native file events (inotify) or polling, feeding paths to the main loop.
+"""Native file events or polling, feeding paths to the main loop.
 
-The handler only records paths; every decision happens in the main loop, which also rescans
-the whole inbox periodically, so a dropped event (kernel queue overflow) delays a file but
-never loses it. The handler catches everything: an exception there would kill watchdog's
-thread while the process looks alive.
+Sources: on Linux, inotify read directly (:mod:`newswire_ingest._inotify`: one thread, a few
+microseconds per event); elsewhere watchdog's native observer; in polling mode watchdog's
+polling observer. The handler only records paths; every decision happens in the main loop,
+which also rescans the whole inbox periodically, and at once when the kernel says it dropped
+events (queue overflow), so a dropped event delays a file but never loses it. The handlers
+catch everything: an exception there would kill the watching thread while the process looks
+alive.
 
 Paths are reported below the inbox root as given (not resolved), the way the inbox lists
 them; names of any bytes are kept (undecodable bytes as surrogate escapes). Events in the
@@ -40,8 +43,8 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
-from watchdog.utils import platform
 
+from newswire_ingest import _inotify
 from newswire_ingest.stability import Signal, merge
 from newswire_shared.logs import get_logger
 
@@ -74,10 +77,12 @@ class _Collector(FileSystemEventHandler):
         self._lock = threading.Lock()
         # path -> (folded signal, time.monotonic() of its last event)
         self._paths: dict[Path, tuple[Signal | None, float]] = {}
+        self._overflowed = False
         #: set when a path is collected, cleared by drain: what the ingest loop waits on
         self.arrived = threading.Event()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        """watchdog's events (polling, and native events outside Linux)."""
         try:
             src: Signal | None = Signal.CHANGED
             if isinstance(event, _SILENT):
@@ -85,18 +90,43 @@ class _Collector(FileSystemEventHandler):
             elif isinstance(event, FileClosedEvent) and self._announce:
                 src = Signal.COMPLETE
             if event.src_path:
-                self._collect(Path(os.fsdecode(event.src_path)), src)
+                self._collect_path(Path(os.fsdecode(event.src_path)), src)
             dest = getattr(event, "dest_path", "")
             if dest:
                 done = self._announce and not event.is_directory
-                self._collect(Path(os.fsdecode(dest)), Signal.COMPLETE if done else Signal.CHANGED)
+                self._collect_path(
+                    Path(os.fsdecode(dest)), Signal.COMPLETE if done else Signal.CHANGED
+                )
         except Exception:
             log.exception("watch_event_failed")
 
-    def _collect(self, path: Path, signal: Signal | None) -> None:
-        if not path.is_relative_to(self._watched):
-            return
-        parts = path.relative_to(self._watched).parts
+    def on_inotify(self, folder: tuple[str, ...], name: str, mask: int) -> None:
+        """An event read by :class:`~newswire_ingest._inotify.InotifyReader`: a close after
+        writing, or a file renamed in, announces it; anything else it reports is a change."""
+        signal = Signal.CHANGED
+        if mask & _inotify.IN_CLOSE_WRITE or (
+            mask & _inotify.IN_MOVED_TO and not mask & _inotify.IN_ISDIR
+        ):
+            signal = Signal.COMPLETE
+        self._collect((*folder, name), signal)
+
+    def on_overflow(self) -> None:
+        """The kernel dropped events: the next :meth:`overflowed` says so."""
+        with self._lock:
+            self._overflowed = True
+            self.arrived.set()
+
+    def overflowed(self) -> bool:
+        """Whether events were dropped since the last call."""
+        with self._lock:
+            dropped, self._overflowed = self._overflowed, False
+        return dropped
+
+    def _collect_path(self, path: Path, signal: Signal | None) -> None:
+        if path.is_relative_to(self._watched):
+            self._collect(path.relative_to(self._watched).parts, signal)
+
+    def _collect(self, parts: tuple[str, ...], signal: Signal | None) -> None:
         if not parts or parts[0] in _OWN_FOLDERS:
             return
         if len(parts) > 1 and not self._recursive:
@@ -112,39 +142,69 @@ class _Collector(FileSystemEventHandler):
         with self._lock:
             paths, self._paths = self._paths, {}
             self.arrived.clear()
+            if self._overflowed:
+                self.arrived.set()  # until overflowed() is asked
         now = time.monotonic()
         return {path: Heard(signal, max(0.0, now - at)) for path, (signal, at) in paths.items()}
 
 
-def _native_observer() -> BaseObserver:
-    """inotify's observer reporting renames from outside the watched tree as moves (with an
-    empty source), so that they announce their file; the platform's default elsewhere."""
-    if platform.is_linux():
-        from watchdog.observers.inotify import InotifyObserver
+class _ObserverSource:
+    """watchdog's observer thread feeding the collector."""
 
-        return InotifyObserver(generate_full_events=True)
-    return Observer()
+    def __init__(self, observer: BaseObserver, collector: _Collector, watched: Path, *,
+                 recursive: bool) -> None:  # fmt: skip
+        self._observer = observer
+        self._collector = collector
+        self._watched = watched
+        self._recursive = recursive
+
+    def start(self) -> None:
+        self._observer.schedule(self._collector, str(self._watched), recursive=self._recursive)
+        self._observer.start()
+
+    def alive(self) -> bool:
+        return self._observer.is_alive()
+
+    def stop(self) -> None:
+        self._observer.stop()
+        self._observer.join(timeout=5)
 
 
 class InboxWatcher:
     """Collects paths touched in the inbox since the last :meth:`drain`: its top level, or
-    with `recursive` its sub-folders too (but not processing/, done/, failed/)."""
+    with `recursive` its sub-folders too (but not processing/, done/, failed/).
+
+    Native events come from inotify read directly on Linux
+    (:class:`~newswire_ingest._inotify.InotifyReader`), from watchdog's native observer
+    elsewhere; `polling` uses watchdog's polling observer (announces nothing).
+    """
 
     def __init__(
         self, root: Path, *, polling: bool, poll_interval: float, recursive: bool = False
     ) -> None:
         self._watched = root.resolve()
-        self._recursive = recursive
         self._collector = _Collector(self._watched, root, recursive=recursive, announce=not polling)
-        self._observer: BaseObserver = (
-            PollingObserver(timeout=poll_interval) if polling else _native_observer()
-        )
+        self._source: _ObserverSource | _inotify.InotifyReader
+        if polling:
+            observer: BaseObserver = PollingObserver(timeout=poll_interval)
+        elif _inotify.available():
+            self._source = _inotify.InotifyReader(
+                self._watched,
+                self._collector.on_inotify,
+                self._collector.on_overflow,
+                recursive=recursive,
+                skip=_OWN_FOLDERS,
+            )
+            return
+        else:
+            observer = Observer()
+        self._source = _ObserverSource(observer, self._collector, self._watched,
+                                       recursive=recursive)  # fmt: skip
 
     def start(self) -> None:
         """Start watching; raise :class:`WatchLimitError` when the kernel's limits are hit."""
-        self._observer.schedule(self._collector, str(self._watched), recursive=self._recursive)
         try:
-            self._observer.start()
+            self._source.start()
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EMFILE):
                 raise WatchLimitError(
@@ -154,13 +214,17 @@ class InboxWatcher:
             raise
 
     def alive(self) -> bool:
-        """Return True while the observer thread runs."""
-        return self._observer.is_alive()
+        """Return True while events are watched (False once the inbox itself went away)."""
+        return self._source.alive()
 
     def drain(self) -> dict[Path, Heard]:
         """Return and forget the paths seen since the last call, each with what its events
         said (signal None: nothing, it was only touched) and how long ago the last came."""
         return self._collector.drain()
+
+    def overflowed(self) -> bool:
+        """Whether the kernel dropped events since the last call (the inbox needs a rescan)."""
+        return self._collector.overflowed()
 
     def wait(self, timeout: float) -> bool:
         """Wait until a path was seen since the last :meth:`drain`, at most `timeout`
@@ -169,6 +233,5 @@ class InboxWatcher:
         return self._collector.arrived.wait(timeout)
 
     def stop(self) -> None:
-        """Stop the observer thread."""
-        self._observer.stop()
-        self._observer.join(timeout=5)
+        """Stop watching."""
+        self._source.stop()
