@@ -7,7 +7,9 @@ message, a ``PUBLISH`` on the ``celeryev`` fanout) plus the repr of its whole ar
 
 How: by default the Redis commands of each message are built directly
 (:mod:`newswire_ingest._wire`: the same bytes as ``send_task``, a fifth of the Python) and
-buffered in one non-transactional pipeline per batch, executed when the batch ends. Where the
+written when the batch ends in one non-transactional pipeline of two commands: one ``LPUSH``
+of all its messages (the list is the same as after one ``LPUSH`` each, in order) and one
+script that publishes each task-sent event as ``PUBLISH`` would. Where the
 configuration is not one ``_wire`` reproduces (it logs ``sending_through_send_task`` with the
 reason once), or with ``direct=False``, the messages are built and published by Celery and
 kombu, unchanged (``app.send_task``: ``amqp.create_task_message``/``as_task_v2`` for headers
@@ -36,6 +38,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from celery import Celery
@@ -63,6 +66,34 @@ def args_repr(job: ArticleJob) -> str:
     return repr([{"job_id": job.job_id, "filename": job.source.filename}])
 
 
+#: PUBLISH of each ARGV on the channel KEYS[1], in order: one command for a batch's events
+_PUBLISH_EACH = """
+for i = 1, #ARGV do
+    redis.call('PUBLISH', KEYS[1], ARGV[i])
+end
+return #ARGV
+"""
+
+
+@dataclass
+class _DirectBatch:
+    """The messages and task-sent events of one direct batch, written when it ends."""
+
+    messages: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+
+    def write(self, client: Any, wire: Wire | None) -> None:
+        """One pipeline: an LPUSH of all messages (the same list as one LPUSH each, in
+        order) and one script publishing each event (as one PUBLISH each would)."""
+        if wire is None or not self.messages:
+            return
+        pipe = client.pipeline(transaction=False)
+        pipe.lpush(wire.queue_key, *self.messages)
+        if wire.event_topic is not None and self.events:
+            pipe.eval(_PUBLISH_EACH, 1, wire.event_topic, *self.events)
+        pipe.execute()
+
+
 class BulkSender:
     """Sends job messages by task name; those sent within :meth:`sending` go out together.
 
@@ -77,7 +108,7 @@ class BulkSender:
         self._direct = direct
         self._wire: Wire | None = None
         self._producers: list[Any] = []  # the producer of the batch being sent, innermost last
-        self._pipes: list[Any] = []  # the Redis pipeline of the direct batch, innermost last
+        self._batches: list[_DirectBatch] = []  # the direct batch being sent, innermost last
 
     @property
     def direct(self) -> bool:
@@ -95,13 +126,13 @@ class BulkSender:
             if self._wire_for(producer) is not None:
                 # the client kombu's own publish uses (the channel's connection pool)
                 with producer.channel.conn_or_acquire() as client:
-                    pipe = client.pipeline(transaction=False)
-                    self._pipes.append(pipe)
+                    direct = _DirectBatch()
+                    self._batches.append(direct)
                     try:
                         yield producer
                     finally:
-                        self._pipes.pop()
-                    pipe.execute()
+                        self._batches.pop()
+                    direct.write(client, self._wire)
                 return
             batch = producer.batch(_MAX_COMMANDS) if hasattr(producer, "batch") else nullcontext()
             with batch:
@@ -125,7 +156,7 @@ class BulkSender:
 
     def enqueue(self, job: ArticleJob) -> None:
         """Send `job`'s message (buffered when inside :meth:`sending`)."""
-        if self._direct and not self._pipes and not self._producers:
+        if self._direct and not self._batches and not self._producers:
             with self.sending():  # decides the wire; then one pipeline for this message
                 self._enqueue(job)
         else:
@@ -135,11 +166,11 @@ class BulkSender:
         hard, soft = time_limits_for(len(job.text)) or (None, None)
         task_id, argsrepr = task_id_for(job), args_repr(job)
         args = [job.model_dump(mode="json")]
-        if self._pipes and self._wire is not None:
-            wire, pipe = self._wire, self._pipes[-1]
-            pipe.lpush(wire.queue_key, wire.message(task_id, args, argsrepr, [hard, soft]))
+        if self._batches and self._wire is not None:
+            wire, batch = self._wire, self._batches[-1]
+            batch.messages.append(wire.message(task_id, args, argsrepr, [hard, soft]))
             if wire.event_topic is not None:
-                pipe.publish(wire.event_topic, wire.event(task_id, argsrepr, time.time()))
+                batch.events.append(wire.event(task_id, argsrepr, time.time()))
             return
         self.app.send_task(
             ENRICH_TASK,
