@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,10 @@ from spacy.language import Language
 from spacy.pipeline import AttributeRuler
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
+from thinc.api import NumpyOps
+from threadpoolctl import threadpool_info
 
+from newswire_enrich._fast_matmul import matmul_of, use_fastest_matmul
 from newswire_enrich._fast_spacy import IndexedRulerMatch, MemoLemmatize, sped_up, speed_up
 from newswire_enrich.nlp import MODEL_DEFAULT, load_model
 
@@ -222,3 +226,42 @@ def test_sped_up_names_the_changed_components(fast: Language, stock: Language) -
     """sped_up (logged at model_loaded) lists what speed_up changed, nothing for spacy.load."""
     assert sped_up(fast) == ["attribute_ruler", "lemmatizer"]
     assert sped_up(stock) == []
+
+
+# ----------------------------------------------------------------- the matrix product
+
+
+def _timed(blis: float, numpy: float) -> Callable[[NumpyOps], float]:
+    """A stand-in for the measurement: `blis` seconds with BLIS, `numpy` without."""
+    return lambda ops: blis if ops.use_blis else numpy
+
+
+def test_numpy_product_where_faster_gives_the_stock_tokens(stock: Language) -> None:
+    """When numpy's product is clearly faster, every layer of every component (listeners of
+    the shared token-to-vector layer included) uses it, numpy's BLAS runs one thread, and the
+    seed articles come out token for token as with spaCy as shipped."""
+    nlp = spacy.load(MODEL_DEFAULT)
+    assert matmul_of(nlp) == "blis"
+    assert use_fastest_matmul(nlp, seconds=_timed(blis=1.0, numpy=0.5)) == "numpy"
+    assert matmul_of(nlp) == "numpy"
+    layers = [n for _, c in nlp.pipeline if getattr(c, "model", None) for n in c.model.walk()]
+    assert len(layers) > 50 and all(n.ops.use_blis is False for n in layers)
+    assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {1}
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text()
+        assert _token_view(nlp(text)) == _token_view(stock(text)), path.name
+
+
+def test_blis_is_kept_unless_numpy_is_clearly_faster() -> None:
+    """numpy at 90% of BLIS's time is not enough (the margin is 80%): nothing changes."""
+    nlp = spacy.load(MODEL_DEFAULT)
+    assert use_fastest_matmul(nlp, seconds=_timed(blis=1.0, numpy=0.9)) == "blis"
+    assert matmul_of(nlp) == "blis"
+    assert use_fastest_matmul(nlp, seconds=_timed(blis=1.0, numpy=0.79)) == "numpy"
+
+
+def test_newswire_loads_with_the_measured_product(fast: Language) -> None:
+    """load_model measures on this CPU and says which product its layers use; fast=False
+    leaves BLIS as spaCy ships it."""
+    assert matmul_of(fast) in ("blis", "numpy")
+    assert matmul_of(load_model(MODEL_DEFAULT, fast=False)) == "blis"

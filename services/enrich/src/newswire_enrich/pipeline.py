@@ -38,6 +38,7 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 from newswire_enrich import __version__, _metrics
+from newswire_enrich._fast_matmul import matmul_of
 from newswire_enrich._fast_spacy import sped_up
 from newswire_enrich.clean import CleanedArticle, clean_article
 from newswire_enrich.decisions import MAX_REMOVED_CHARS
@@ -117,6 +118,7 @@ class Pipeline:
             seconds=round(seconds, 2),
             components=list(nlp.pipe_names),
             faster_components=sped_up(nlp),
+            matmul=matmul_of(nlp),
             steps=[step.name for step in self.steps],
         )
 
