@@ -312,3 +312,44 @@ def test_dropped_events_make_the_next_tick_rescan(
 def _advance_with(service: IngestService, watcher: Any, seconds: float) -> None:
     service.clock.now += seconds  # type: ignore[attr-defined]
     service.tick(watcher)
+
+
+def test_one_claim_round_sorts_every_kind_of_file(
+    service: IngestService, sent: list[ArticleJob], redis_client: redis.Redis
+) -> None:
+    """One round of claiming (one Redis step) takes new content, content published before,
+    content failed before and copies within the round, each its own way: new and failed
+    ones are recorded queued and sent once (the failure cleared), the published one goes to
+    the worker's refresh, copies wait on their job; the stats count them."""
+    inbox = service.inbox.root
+    published = read_job(_write(inbox / "old.txt", "Published before."), max_bytes=1000)
+    failed = read_job(_write(inbox / "bad.json", '{"x": 1}'), max_bytes=1000)
+    for path in inbox.glob("*.*"):
+        path.unlink()
+    redis_client.set(KEYS.published(published.job_id), "1")
+    _record_failure(redis_client, failed)
+    redis_client.set(KEYS.deliveries(failed.job_id), 3)
+    for name, text in [("old.txt", "Published before."), ("bad.json", '{"x": 1}'),
+                       ("new.txt", "Brand new."), ("new copy.txt", "Brand new."),
+                       ("old copy.txt", "Published before.")]:  # fmt: skip
+        _write(inbox / name, text)
+    service.claim_many(sorted(inbox.glob("*.*")))
+    by_name = {job.source.filename: job for job in sent}
+    assert sorted(by_name) == ["bad.json", "new copy.txt", "old copy.txt"]  # first of each
+    new = by_name["new copy.txt"]
+    for job in (new, by_name["bad.json"]):
+        state = redis_client.hgetall(KEYS.job(job.job_id))
+        assert state[b"state"] == b"queued" and b"failure" not in state and b"queued_ts" in state
+        assert redis_client.sismember(KEYS.inflight, job.job_id)
+    assert not redis_client.exists(KEYS.failed(failed.job_id), KEYS.deliveries(failed.job_id))
+    assert not redis_client.exists(KEYS.job(published.job_id))  # refreshed, not queued again
+    assert len(service.in_flight[new.job_id]) == 2
+    assert len(service.in_flight[published.job_id]) == 2
+    stats = redis_client.hgetall(KEYS.stats)
+    assert (stats[b"queued"], stats[b"duplicates"]) == (b"2", b"2")
+    assert len(list(service.inbox.processing.iterdir())) == 5
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

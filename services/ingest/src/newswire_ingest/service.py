@@ -56,6 +56,40 @@ _CLAIM_BYTES = 8_000_000
 _SEND_CHARS = 8_000_000  # at most this much article text in one batch of messages
 
 
+#: Records a batch of claimed jobs in one step. KEYS: the in-flight set, the stats hash, then
+#: for each job its published marker, job hash, failed marker and delivery counter. ARGV:
+#: queued-at (ISO), queued-at (epoch), files joining a job; then each job's id and file
+#: name. A job published before is left alone; any other is recorded queued (a failure
+#: recorded before is cleared: the file is being retried). Returns, for each job, 1 if it
+#: was published before (else 0) and the failure recorded before (or nil).
+_RECORD_CLAIMS = """
+local fresh = 0
+local out = {}
+for i = 0, (#KEYS - 2) / 4 - 1 do
+    local published, job = KEYS[3 + 4 * i], KEYS[4 + 4 * i]
+    if redis.call('EXISTS', published) == 1 then
+        out[#out + 1] = 1
+        out[#out + 1] = false
+    else
+        local failure = redis.call('HGET', job, 'failure')
+        if failure then
+            redis.call('DEL', KEYS[5 + 4 * i], KEYS[6 + 4 * i])
+            redis.call('HDEL', job, 'failure')
+        end
+        redis.call('HSET', job, 'state', 'queued', 'filename', ARGV[5 + 2 * i],
+                   'queued_at', ARGV[1], 'queued_ts', ARGV[2])
+        redis.call('SADD', KEYS[1], ARGV[4 + 2 * i])
+        fresh = fresh + 1
+        out[#out + 1] = 0
+        out[#out + 1] = failure
+    end
+end
+if fresh > 0 then redis.call('HINCRBY', KEYS[2], 'queued', fresh) end
+if tonumber(ARGV[3]) > 0 then redis.call('HINCRBY', KEYS[2], 'duplicates', ARGV[3]) end
+return out
+"""
+
+
 class _Clock(Protocol):
     def __call__(self) -> float: ...
 
@@ -324,67 +358,54 @@ class IngestService:
     def _dispatch_many(self, claimed: list[tuple[ArticleJob, Path]]) -> None:
         """Follow newly claimed files under their jobs, as :meth:`_dispatch` does one file:
         join a job in flight (or an earlier file of the batch), refresh content published
-        before, retry content failed before, queue the rest."""
+        before, retry content failed before, queue the rest.
+
+        One Redis round trip records the batch (:data:`_RECORD_CLAIMS`, atomic with the names
+        of its files): what is known of each job is read and the new ones recorded queued in
+        the same step. Only then are the files followed and the messages sent; a Redis error
+        before leaves the files in processing/ to :meth:`recover_processing`.
+        """
         firsts: dict[str, ArticleJob] = {}
-        later: list[tuple[str, Path]] = []  # files joining a job in flight or of the batch
+        joining: list[tuple[str, Path]] = []  # files joining a job in flight or of the batch
         for job, path in claimed:
             if job.job_id in self._in_flight or job.job_id in firsts:
-                later.append((job.job_id, path))
+                joining.append((job.job_id, path))
             else:
                 firsts[job.job_id] = job
         paths = {job.job_id: path for job, path in reversed(claimed)}  # each job's first file
-        ids = list(firsts)
-        known: list[Any] = []
-        if ids:
-            pipe = self.redis.pipeline(transaction=False)
-            for job_id in ids:
-                pipe.exists(self.keys.published(job_id))
-                pipe.hget(self.keys.job(job_id), "failure")
-            known = pipe.execute()
-        fresh: list[tuple[ArticleJob, FailureRecord | None]] = []
-        for job_id, published, raw_failure in zip(ids, known[0::2], known[1::2], strict=True):
+        now = self.wall_clock()
+        keys = [self.keys.inflight, self.keys.stats]
+        args: list[str | int] = [_iso(now), f"{now:.3f}", len(joining)]
+        for job_id, job in firsts.items():
+            keys += [
+                self.keys.published(job_id),
+                self.keys.job(job_id),
+                self.keys.failed(job_id),
+                self.keys.deliveries(job_id),
+            ]
+            args += [job_id, job.source.filename]
+        pipe = self.redis.pipeline()  # names are recorded for every file, published or not
+        pipe.eval(_RECORD_CLAIMS, len(keys), *keys, *args)
+        record_names(pipe, self.keys, [job for job, _ in claimed], now)
+        known = pipe.execute()[0]
+        fresh: list[ArticleJob] = []
+        for (job_id, job), published, failure in zip(
+            firsts.items(), known[0::2], known[1::2], strict=True
+        ):
             if published:
-                self._refresh(firsts[job_id], paths[job_id])
-            else:
-                failure = FailureRecord.model_validate_json(raw_failure) if raw_failure else None
-                fresh.append((firsts[job_id], failure))
-        joining = later  # every job of the batch is followed below, if not before
-        if claimed:  # names are recorded for every file, also one of published content
-            pipe = self.redis.pipeline()
-            now = self.wall_clock()
-            for job, failure in fresh:
-                key = self.keys.job(job.job_id)
-                if failure is not None:
-                    # dropped again after failing (moved back from failed/ after a fix): retry
-                    pipe.delete(self.keys.failed(job.job_id), self.keys.deliveries(job.job_id))
-                    pipe.hdel(key, "failure")
-                    log.info("retrying_failed_job", job_id=job.job_id, previous=failure.reason)
-                pipe.hset(
-                    key,
-                    mapping={
-                        "state": "queued",
-                        "filename": job.source.filename,
-                        "queued_at": _iso(now),
-                        "queued_ts": f"{now:.3f}",
-                    },
-                )
-                pipe.sadd(self.keys.inflight, job.job_id)
-            record_names(pipe, self.keys, [job for job, _ in claimed], now)
-            if fresh:
-                pipe.hincrby(self.keys.stats, "queued", len(fresh))
-            if joining:
-                pipe.hincrby(self.keys.stats, "duplicates", len(joining))
-            pipe.execute()
-        # followed only once recorded: a Redis error before leaves the files to
-        # recover_processing
-        for job, _ in fresh:
-            self._in_flight[job.job_id] = [paths[job.job_id]]
+                self._refresh(job, paths[job_id])
+                continue
+            if failure:
+                previous = FailureRecord.model_validate_json(failure).reason
+                log.info("retrying_failed_job", job_id=job_id, previous=previous)
+            fresh.append(job)
+            self._in_flight[job_id] = [paths[job_id]]
         for job_id, path in joining:
             self._in_flight[job_id].append(path)
             self.counters.duplicates += 1
             log.info("duplicate_waits", job_id=job_id, filename=self.inbox.display_name(path))
         self.counters.queued += len(fresh)
-        self._send_many([job for job, _ in fresh])
+        self._send_many(fresh)
 
     def _dispatch(
         self, job: ArticleJob, path: Path, *, recovered: bool = False, live: bool = False
