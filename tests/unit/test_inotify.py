@@ -4,12 +4,16 @@ notice, and the loss of the inbox itself."""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import shutil
 import struct
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from newswire_ingest import _inotify
 from newswire_ingest.stability import Signal, merge
@@ -161,3 +165,48 @@ def test_a_kernel_overflow_notice_asks_for_a_rescan(tmp_path: Path) -> None:
     finally:
         watcher.stop()
     assert drained[tmp_path / "late.txt"].signal is Signal.COMPLETE
+
+
+class _FewWatches:
+    """The C library's inotify, but giving out only `left` watches (then ENOSPC, as the
+    kernel does at fs.inotify.max_user_watches)."""
+
+    def __init__(self, left: int) -> None:
+        self._libc: Any = _inotify._libc()
+        self.left = left
+
+    def inotify_init1(self, flags: int) -> int:
+        return int(self._libc.inotify_init1(flags))
+
+    def inotify_rm_watch(self, fd: int, wd: int) -> int:
+        return int(self._libc.inotify_rm_watch(fd, wd))
+
+    def inotify_add_watch(self, fd: int, path: bytes, mask: int) -> int:
+        if self.left == 0:
+            ctypes.set_errno(errno.ENOSPC)
+            return -1
+        self.left -= 1
+        return int(self._libc.inotify_add_watch(fd, path, mask))
+
+
+def test_a_folder_past_the_watch_limit_is_left_to_the_rescan(tmp_path: Path) -> None:
+    """Out of watches for a new sub-folder: the reader logs it and goes on watching the rest
+    (the folder's files are found by the periodic rescan) instead of stopping ingest."""
+    heard: list[tuple[tuple[str, ...], str]] = []
+    reader = _inotify.InotifyReader(
+        tmp_path, lambda folder, name, _mask: heard.append((folder, name)), lambda: None,
+        recursive=True, libc=_FewWatches(left=1),
+    )  # fmt: skip
+    reader.start()
+    try:
+        with capture_logs() as logs:
+            (tmp_path / "agency").mkdir()
+            wait_until(lambda: ((), "agency") in heard, 10, interval=0.02, what="folder heard")
+            (tmp_path / "agency" / "x.txt").write_text("x\n")
+            (tmp_path / "top.txt").write_text("x\n")
+            wait_until(lambda: ((), "top.txt") in heard, 10, interval=0.02, what="file heard")
+        assert reader.alive()
+    finally:
+        reader.stop()
+    assert (("agency",), "x.txt") not in heard
+    assert [e["folder"] for e in logs if e["event"] == "inbox_folder_unwatched"] == ["agency"]

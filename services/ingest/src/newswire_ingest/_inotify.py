@@ -15,7 +15,9 @@ asked for. A kernel queue overflow is reported as such (the caller rescans); so 
 the root (deleted or moved away): the reader then stops and :meth:`InotifyReader.alive` says so.
 
 Errors: :meth:`InotifyReader.start` raises :class:`OSError` as the kernel gave it (``EMFILE``:
-too many inotify instances; ``ENOSPC``: too many watches); the caller names the setting.
+too many inotify instances; ``ENOSPC``: too many watches); the caller names the setting. A
+sub-folder that finds no watch later is logged (``inbox_folder_unwatched``) and left to the
+periodic rescan.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import struct
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from newswire_shared.logs import get_logger
 
@@ -89,13 +92,14 @@ class InotifyReader:
         *,
         recursive: bool,
         skip: frozenset[str] = frozenset(),
+        libc: Any = None,
     ) -> None:
         self._root = root
         self._on_event = on_event
         self._on_overflow = on_overflow
         self._recursive = recursive
         self._skip = skip
-        self._libc = _libc()
+        self._libc = libc if libc is not None else _libc()  # tests pass a stand-in
         self._fd = -1
         self._wake_r, self._wake_w = -1, -1
         self._folders: dict[int, tuple[str, ...]] = {}  # watch descriptor -> folder's parts
@@ -161,6 +165,15 @@ class InotifyReader:
             code = ctypes.get_errno()
             if parts and code in (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ELOOP):
                 return False  # a sub-folder gone, replaced or closed to us: skip it
+            if parts and code == errno.ENOSPC:
+                # out of watches: the folder is left to the periodic rescan (its files wait
+                # the full stability window) rather than stopping ingest
+                log.warning(
+                    "inbox_folder_unwatched",
+                    folder="/".join(parts),
+                    hint="raise fs.inotify.max_user_watches (sysctl)",
+                )
+                return False
             raise OSError(code, f"inotify_add_watch {self._root.joinpath(*parts)}: "
                                 f"{os.strerror(code)}")  # fmt: skip
         self._folders[wd] = parts
