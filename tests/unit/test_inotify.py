@@ -210,3 +210,25 @@ def test_a_folder_past_the_watch_limit_is_left_to_the_rescan(tmp_path: Path) -> 
         reader.stop()
     assert (("agency",), "x.txt") not in heard
     assert [e["folder"] for e in logs if e["event"] == "inbox_folder_unwatched"] == ["agency"]
+
+
+def test_after_an_overflow_unheard_folders_are_watched(tmp_path: Path) -> None:
+    """Recursive: a folder made while the kernel was dropping events (its creation never
+    heard) is watched once the overflow notice is read."""
+    watcher = _watch(tmp_path)
+    reader = watcher._source
+    assert isinstance(reader, _inotify.InotifyReader)
+    seen = _Seen(watcher)
+    try:
+        (tmp_path / "unheard").mkdir()
+        assert seen.until(tmp_path / "unheard")
+        reader._drop_tree(("unheard",))  # as if its creation had been dropped
+        (tmp_path / "unheard" / "before.txt").write_text("x\n")
+        (tmp_path / "marker.txt").write_text("x\n")
+        assert seen.until(tmp_path / "marker.txt", Signal.COMPLETE)
+        assert tmp_path / "unheard" / "before.txt" not in seen.paths
+        reader._parse(struct.pack("iIII", -1, _inotify.IN_Q_OVERFLOW, 0, 0))
+        (tmp_path / "unheard" / "after.txt").write_text("x\n")
+        assert seen.until(tmp_path / "unheard" / "after.txt", Signal.COMPLETE)
+    finally:
+        watcher.stop()

@@ -223,6 +223,8 @@ class InotifyReader:
             raw = data[offset + size : offset + size + length]
             offset += size + length
             if mask & IN_Q_OVERFLOW:
+                if self._recursive:  # folders made meanwhile went unheard: watch them now
+                    self._add_tree(())
                 self._on_overflow()
                 continue
             parts = self._folders.get(wd)
