@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from prometheus_client import REGISTRY
 
 from newswire.lookup import find_jobs
 from newswire.redis_server import RedisServer
@@ -301,8 +302,10 @@ def test_dropped_events_make_the_next_tick_rescan(
     (service.inbox.root / "unheard.txt").write_text("Some article.", encoding="utf-8")
     _advance_with(service, watcher, 1.5)
     assert sent == []  # no event, no rescan due: nobody knows of the file
+    before = REGISTRY.get_sample_value("newswire_inbox_events_dropped_total") or 0.0
     watcher.dropped = True
     _advance_with(service, watcher, 0.1)
+    assert REGISTRY.get_sample_value("newswire_inbox_events_dropped_total") == before + 1
     _advance_with(service, watcher, 0.5)
     assert sent == []  # known since the rescan, but not yet quiet for long enough
     _advance_with(service, watcher, 0.6)

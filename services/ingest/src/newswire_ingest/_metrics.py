@@ -29,6 +29,16 @@ JOBS_RUNNING = Gauge(
     "Messages taken by workers and not acknowledged yet (running, or held for a retry).",
 )
 JOBS_IN_FLIGHT = Gauge("newswire_jobs_in_flight", "Jobs queued by this ingest and not settled yet.")
+EVENTS_DROPPED = Counter(
+    "newswire_inbox_events_dropped",
+    "Times the kernel dropped the inbox's file events (its queue overflowed); each time ingest "
+    "rescans the whole inbox.",
+)
+
+
+def events_dropped() -> None:
+    """Count one overflow of the kernel's event queue (ingest rescans)."""
+    EVENTS_DROPPED.inc()
 
 
 def settled_done(files: int, *, duplicate: bool) -> None:

@@ -265,9 +265,11 @@ class IngestService:
             events_dropped = watcher.overflowed()
         if now - self._last_rescan >= self.settings.rescan_seconds or watcher is None:
             self.rescan(now)
-        elif events_dropped:  # the kernel's event queue overflowed: look at everything now
+        if events_dropped:  # the kernel's event queue overflowed: look at everything now
             log.warning("rescan_after_dropped_events")
-            self.rescan(now)
+            _metrics.events_dropped()
+            if now != self._last_rescan:
+                self.rescan(now)
         ready = list(self._tracker.ready(now))
         for start in range(0, len(ready), _CLAIM_BATCH):
             batch = ready[start : start + _CLAIM_BATCH]
