@@ -12,8 +12,8 @@ layers multiply, with BLIS and with numpy; if numpy is clearly faster (:data:`MA
 layer of the pipeline gets thinc's numpy operations with BLIS turned off
 (``NumpyOps(use_blis=False)``: ``numpy.dot``), and numpy's BLAS is held to one thread (a
 worker runs one process per core: more threads would only compete for them). Otherwise
-nothing changes. The parsers' per-step products go through thinc's C interface, which stays
-BLIS (small matrices; they cost little).
+nothing changes. The parsers' per-step products (one state's small matrices at a time) go
+through thinc's C interface, which cannot be pointed elsewhere from Python: they stay BLIS.
 
 Output: the same products up to the order of floating-point additions. On the project's
 corpus (193 articles, every token's tag, dependency, entity and lemma, and every result)

@@ -103,12 +103,15 @@ class _Collector(FileSystemEventHandler):
     def on_inotify(self, folder: tuple[str, ...], name: str, mask: int) -> None:
         """An event read by :class:`~newswire_ingest._inotify.InotifyReader`: a close after
         writing, or a file renamed in, announces it; anything else it reports is a change."""
-        signal = Signal.CHANGED
-        if mask & _inotify.IN_CLOSE_WRITE or (
-            mask & _inotify.IN_MOVED_TO and not mask & _inotify.IN_ISDIR
-        ):
-            signal = Signal.COMPLETE
-        self._collect((*folder, name), signal)
+        try:
+            signal = Signal.CHANGED
+            if mask & _inotify.IN_CLOSE_WRITE or (
+                mask & _inotify.IN_MOVED_TO and not mask & _inotify.IN_ISDIR
+            ):
+                signal = Signal.COMPLETE
+            self._collect((*folder, name), signal)
+        except Exception:
+            log.exception("watch_event_failed")
 
     def on_overflow(self) -> None:
         """The kernel dropped events: the next :meth:`overflowed` says so."""
@@ -151,8 +154,9 @@ class _Collector(FileSystemEventHandler):
 class _ObserverSource:
     """watchdog's observer thread feeding the collector."""
 
-    def __init__(self, observer: BaseObserver, collector: _Collector, watched: Path, *,
-                 recursive: bool) -> None:  # fmt: skip
+    def __init__(
+        self, observer: BaseObserver, collector: _Collector, watched: Path, *, recursive: bool
+    ) -> None:
         self._observer = observer
         self._collector = collector
         self._watched = watched
@@ -198,8 +202,9 @@ class InboxWatcher:
             return
         else:
             observer = Observer()
-        self._source = _ObserverSource(observer, self._collector, self._watched,
-                                       recursive=recursive)  # fmt: skip
+        self._source = _ObserverSource(
+            observer, self._collector, self._watched, recursive=recursive
+        )
 
     def start(self) -> None:
         """Start watching; raise :class:`WatchLimitError` when the kernel's limits are hit."""
